@@ -1,0 +1,1 @@
+"""One contract per dataset of extracts.md, grouped by the partner that delivers it."""

@@ -1,0 +1,53 @@
+"""The `sammen` command line. Each package registers its own subcommands; this file only wires."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# Modules that expose `register(subparsers)`; each owns its commands and their implementation.
+COMMAND_MODULES = (
+    "synthetic.cli",  # synth
+    "ingestion.cli",  # ingest, ledger, check, pseudonymise
+    "contracts.cli",  # contracts export
+    "transform.cli",  # transform, query
+    "publishing.cli",  # publish
+    "sammen.pipeline",  # run
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sammen",
+        description="sammen: cross-sector mental-health partnership data, safely together.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("sammen: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the CLI's last line of defence: a clear message
+        if args.verbose:
+            raise
+        print(f"sammen {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

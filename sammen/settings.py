@@ -1,0 +1,61 @@
+"""Run settings: defaults, overridable by environment (SAMMEN_*) and by CLI flags.
+
+Defaults follow the spec (extracts.md, outcomes.md v1.1): 5% quarantine threshold per file,
+disclosure threshold 5 (configurable upward only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
+MIN_DISCLOSURE_THRESHOLD = 5
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _env_date(name: str) -> dt.date | None:
+    value = os.environ.get(name)
+    return dt.date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    quarantine_threshold: float = field(
+        default_factory=lambda: _env_float("SAMMEN_QUARANTINE_THRESHOLD", 0.05)
+    )
+    disclosure_threshold: int = field(
+        default_factory=lambda: _env_int("SAMMEN_DISCLOSURE_THRESHOLD", MIN_DISCLOSURE_THRESHOLD)
+    )
+    cutoff: dt.date | None = field(default_factory=lambda: _env_date("SAMMEN_CUTOFF"))
+    region_coverage_start: dt.date | None = field(
+        default_factory=lambda: _env_date("SAMMEN_REGION_COVERAGE_START")
+    )
+    programmes_file: Path | None = field(
+        default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
+    )
+
+    def __post_init__(self) -> None:
+        if self.disclosure_threshold < MIN_DISCLOSURE_THRESHOLD:
+            raise ValueError(
+                f"disclosure threshold {self.disclosure_threshold} is below "
+                f"{MIN_DISCLOSURE_THRESHOLD}: it may only be raised"
+            )
+        if not 0 <= self.quarantine_threshold <= 1:
+            raise ValueError("quarantine threshold must be a fraction between 0 and 1")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with the non-None values of `changes` applied."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
