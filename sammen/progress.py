@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Progress:
-    stream: object = sys.stderr
+    stream: object = field(default_factory=lambda: sys.stderr)  # looked up late: tests capture it
     quiet: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 

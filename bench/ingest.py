@@ -1,0 +1,149 @@
+"""Ingestion throughput: `sammen ingest` against DuckDB's own `read_csv` on the same large CSV.
+
+    .venv/bin/python -m bench.ingest [--rows 10000000] [--keep DIR]
+
+Generates an `outpatient_contacts` extract (vectorised, DuckDB COPY; about 115 bytes a row), then
+times, on the same machine and file:
+1. baseline: `CREATE TABLE t AS SELECT * FROM read_csv(file)` into a fresh DuckDB file (type
+   detection included, no checks);
+2. ingestion: `ingestion.ingest()` of the same file from a landing folder: sha256, encoding and
+   dialect detection, every row check of the contract, CPR scan, raw load, ledger, commit, archive
+   move ("files"), and then the rebuild of resolved.* ("resolve"). Great Expectations is not
+   part of this measurement.
+The figures replace the section `## Ingestion throughput` of docs/benchmarks.md (other sections
+belong to other benchmarks and are kept). The requirement: ingest plus validation reaches at least
+half the baseline's rows per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+import ingestion
+from sammen.progress import Progress
+from sammen.settings import Settings
+
+SECTION = "## Ingestion throughput"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+DATASET = "outpatient_contacts"
+
+
+def generate(path: Path, rows: int) -> None:
+    """A valid extract: unique contact ids, 200 000 persons, all columns in the contract's format."""
+    with duckdb.connect() as con:
+        con.execute(f"""copy (
+            select 'C' || i as contact_id,
+                   sha256('person-' || (i % 200000)) as person_key,
+                   1081 + i % 5 as region_code,
+                   strftime(date '2020-01-01' + cast(i % 2000 as integer), '%Y-%m-%d') as contact_on,
+                   ['in_person', 'phone', 'video', 'outreach'][1 + i % 4] as contact_kind,
+                   ['community_team', 'outpatient_clinic', 'emergency_room'][1 + i % 3] as setting
+            from range({rows}) t(i)
+        ) to '{path}' (header, delimiter ',')""")
+
+
+def baseline(path: Path, work: Path) -> float:
+    database = work / "baseline.duckdb"
+    started = time.perf_counter()
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"create table t as select * from read_csv('{path}')")
+    elapsed = time.perf_counter() - started
+    database.unlink()
+    return elapsed
+
+
+def ingest(path: Path, work: Path) -> tuple[float, dict[str, float], int]:
+    home = work / "home"
+    landing = home / "landing" / "region"
+    landing.mkdir(parents=True)
+    os.link(path, landing / f"{DATASET}__20250301.csv")
+    progress = Progress(quiet=True)
+    started = time.perf_counter()
+    report = ingestion.ingest(home, Settings(), progress, batch_checks=False)
+    elapsed = time.perf_counter() - started
+    assert not report.failed_files, str(report)
+    with duckdb.connect(str(home / "warehouse" / "sammen.duckdb"), read_only=True) as con:
+        # row numbers are the file's: contact C<i> is data row i + 1
+        wrong = con.execute(f"select count(*) from raw.{DATASET} "
+                            "where _row_number <> cast(substr(contact_id, 2) as bigint) + 1").fetchone()[0]
+    assert wrong == 0, f"{wrong} rows carry a wrong row number"
+    return elapsed, dict(progress.timings), report.rows_loaded
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = model.group(1).strip() if model else cpu
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, DuckDB {duckdb.__version__}, load average {load:.1f} at start"
+
+
+def write_section(text: str) -> None:
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: text, current)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text
+    DOC.write_text(updated, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--no-write", action="store_true", help="print only, do not update docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="sammen-bench-ingest-"))
+    try:
+        path = work / "extract.csv"
+        started = time.perf_counter()
+        generate(path, args.rows)
+        generated = time.perf_counter() - started
+        size = path.stat().st_size
+        where = machine()
+        base = baseline(path, work)
+        total, timings, rows = ingest(path, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    files, resolve = timings["ingest: files"], timings["ingest: resolve"]
+    rate = lambda seconds: args.rows / seconds  # noqa: E731
+    text = "\n".join([
+        SECTION,
+        "",
+        f"Measured {dt.date.today().isoformat()} by `python -m bench.ingest --rows {args.rows}` on {where}.",
+        f"File: `{DATASET}` CSV, {args.rows:,} rows, {size / 1e6:,.0f} MB (generated in {generated:.1f} s); "
+        f"{rows:,} rows loaded, none quarantined.",
+        "",
+        "| step | seconds | rows/s | vs. read_csv |",
+        "|---|---:|---:|---:|",
+        f"| DuckDB `read_csv` into a table (baseline) | {base:.1f} | {rate(base):,.0f} | 1.00 |",
+        f"| ingest + validation: read, checks, CPR scan, raw load, ledger, archive | {files:.1f} | {rate(files):,.0f} | {base / files:.2f} |",
+        f"| resolution (supersede, references, withdrawals → resolved.*) | {resolve:.1f} | {rate(resolve):,.0f} | {base / resolve:.2f} |",
+        f"| whole `ingest()` (both) | {total:.1f} | {rate(total):,.0f} | {base / total:.2f} |",
+        "",
+        f"Requirement: ingest + validation at least 0.50 of the baseline's throughput: "
+        f"**{base / files:.2f}** ({'met' if base / files >= 0.5 else 'NOT met'}).",
+        "The machine is shared (other jobs were running), so single figures vary by ±30%;",
+        "both sides run back to back on the same file.",
+        "",
+    ])
+    print(text)
+    if not args.no_write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()

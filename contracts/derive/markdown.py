@@ -1,0 +1,147 @@
+"""A readable contract document per dataset, for the partners who deliver it.
+
+Plain English a Danish data manager reads easily: short sentences, the column table first, then
+allowed values, rules, file naming and delivery rules. Everything dataset-specific comes from the
+contract; the delivery rules that hold for every dataset are extracts.md's, stated once here.
+"""
+
+from __future__ import annotations
+
+from contracts import CONTRACTS
+from contracts.base import FALSE_WORDS, TRUE_WORDS, DatasetContract
+from contracts.columns import ColumnSpec, Kind
+from contracts.derive.checks import CheckSpec, contract_checks
+from contracts.derive.partners import PARTNERS, summary
+from contracts.reference import REGIONS, programmes
+
+TYPE_WORDS: dict[Kind, str] = {
+    Kind.KEY: "person_key (64 lower-case hex)",
+    Kind.ID: "identifier (1-40 of A-Z a-z 0-9 _ . : -)",
+    Kind.DATE: "date YYYY-MM-DD",
+    Kind.TS: "timestamp YYYY-MM-DD HH:MM[:SS], Danish local time",
+    Kind.BOOL: "true/false",
+    Kind.INT: "whole number",
+    Kind.ENUM: "one of the listed values",
+    Kind.TEXT: "text",
+    Kind.SECTORS: "'|'-separated list of sectors",
+}
+# Facts of extracts.md about one dataset's delivery that are behaviour, not columns or rules.
+DATASET_NOTES: dict[str, tuple[str, ...]] = {
+    "consent_withdrawals": (
+        "Repeated rows for one person are one withdrawal; they are never quarantined for repetition.",
+        "A withdrawal takes effect in the run that loads it, whatever `withdrawn_on` says: everything "
+        "about the person is removed from every stored table and published output. It is final: a "
+        "row with `deleted` = true is quarantined.",
+    ),
+}
+
+DELIVERY_RULES = (
+    "Files are CSV (delimiter `,` or `;`, encoding UTF-8, UTF-8 with BOM or cp1252, a header row) "
+    "or Parquet with the same column names.",
+    "Column names are case-insensitive and their order is free. An empty field is a missing value.",
+    "Values are trimmed. Allowed values, programme codes, sector tokens and true/false words match "
+    "case-insensitively and are stored exactly as listed here.",
+    "A column this contract does not know is not loaded; the file is still accepted and the extra "
+    "column is reported. A missing required column rejects the file; a missing optional column "
+    "reads as empty.",
+    "A row that breaks a rule on this page is quarantined with the column and the rule, never the "
+    "value. If more than 5% of a file's rows break rules, the whole file is rejected.",
+    "A file in which any field looks like a CPR number (DDMMYY-SSSS or DDMMYYSSSS) is rejected "
+    "whole and never loaded. Send person_key only: the HMAC-SHA256 of the CPR number under the "
+    "partnership's shared key, computed on your side.",
+    "An optional manifest `<file name>.manifest.json` with `{\"rows\": <data rows>, \"sha256\": "
+    "\"<hex of the file>\"}` is checked; a mismatch rejects the file.",
+    "Delivering the same file twice changes nothing: the second copy is recorded as a duplicate.",
+)
+
+
+def markdown_document(contract: type[DatasetContract]) -> str:
+    checks = contract_checks(contract, columns=contract.columns())
+    lines = [
+        f"<!-- GENERATED from contracts/ ({contract.qualified_name()}): do not edit by hand. "
+        "Regenerate with `sammen contracts export`. -->",
+        f"# {contract.dataset} (contract v{contract.version})",
+        "",
+        summary(contract),
+        "",
+        f"Delivered by: **{PARTNERS[contract.source]}** (source `{contract.source}`).",
+        "",
+        "## Columns",
+        "",
+        "| column | type | required | description |",
+        "|---|---|---|---|",
+        *[_column_row(contract, column) for column in contract.columns()],
+        "",
+    ]
+    lines += _allowed_values(contract.columns())
+    lines += ["## Rules", "", "Each rule has a kind, as in OHDSI's Data Quality Dashboard: "
+              "*conformance* (the value has the agreed form), *completeness* (the value is "
+              "there), *plausibility* (the value is believable).", "",
+              "| rule | kind | what it means |", "|---|---|---|",
+              *[_rule_row(check) for check in checks], ""]
+    lines += _file_section(contract)
+    return "\n".join(lines) + "\n"
+
+
+def markdown_documents() -> dict[str, str]:
+    return {name: markdown_document(contract) for name, contract in CONTRACTS.items()}
+
+
+def _column_row(contract: type[DatasetContract], column: ColumnSpec) -> str:
+    required = "yes" if not column.nullable else "no"
+    key = " (natural key)" if column.name in contract.natural_key else ""
+    return f"| `{column.name}`{key} | {_cell(TYPE_WORDS[column.kind])} | {required} | {_cell(column.description)} |"
+
+
+def _allowed_values(columns: tuple[ColumnSpec, ...]) -> list[str]:
+    lines = []
+    for column in columns:
+        if column.kind in (Kind.ENUM, Kind.SECTORS):
+            lines.append(f"- `{column.name}`: " + ", ".join(f"`{v}`" for v in column.enum_values or ()))
+        elif column.kind is Kind.BOOL:
+            true, false = "/".join(sorted(TRUE_WORDS)), "/".join(sorted(FALSE_WORDS))
+            lines.append(f"- `{column.name}`: true ({true}) or false ({false})")
+        if column.reference == "regions":
+            lines.append(f"- `{column.name}`: " + ", ".join(f"`{code}` {name}" for code, name in REGIONS.items()))
+        elif column.reference == "municipalities":
+            lines.append(f"- `{column.name}`: one of the 98 official municipality codes "
+                         "(`municipalities.csv`, e.g. `101` København)")
+        elif column.reference == "programmes":
+            codes = ", ".join(f"`{entry['code']}`" for entry in programmes())
+            lines.append(f"- `{column.name}`: a code of the programme catalogue (default: {codes}; "
+                         "the partnership may configure another catalogue)")
+    return ["## Allowed values", "", *lines, ""] if lines else []
+
+
+def _rule_row(check: CheckSpec) -> str:
+    return f"| `{check.name}` | {check.check_kind} | {_cell(check.description)} |"
+
+
+def _file_section(contract: type[DatasetContract]) -> list[str]:
+    lines = [
+        "## Files and delivery",
+        "",
+        f"- Put files in `landing/{contract.source}/`, named `{contract.dataset}__YYYYMMDD.csv` "
+        f"(or `.parquet`), where YYYYMMDD is the extract date; free text may follow after a second "
+        f"`__`, e.g. `{contract.dataset}__20260301__export.csv`.",
+    ]
+    notes = DATASET_NOTES.get(contract.dataset, ())
+    if contract.natural_key:
+        key = ", ".join(f"`{name}`" for name in contract.natural_key)
+        lines.append(
+            f"- {key} identifies a row. Files apply in delivery order (extract date, then file time, "
+            "then name): the latest row for a key wins, and a row with `deleted` = true retracts the "
+            "key.")
+        if not notes:
+            lines.append("- A key that appears on more than one row of one file quarantines all those rows.")
+    lines += [f"- {note}" for note in notes]
+    if replaced_per := getattr(contract, "replaced_per", None):
+        lines.append(
+            f"- Delivered per `{replaced_per}`: a later file with at least one loaded row for a "
+            f"`{replaced_per}` replaces all earlier rows of that `{replaced_per}`.")
+    lines += [f"- {rule}" for rule in DELIVERY_RULES]
+    return lines + [""]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")

@@ -1,0 +1,66 @@
+{#- Nightly (incremental) builds of the enrolment marts.
+
+    A full build computes every enrolment. A nightly build (transform.build passes the var
+    previous_cutoff) recomputes only the enrolments flagged in int_enrolments_flagged_for_rebuild:
+    those whose outcomes may still move with the cutoff, or whose person's data as seen at the
+    cutoff changed since the last build. The marts' pre-hook first deletes the rows of those
+    enrolments and of enrolments no longer in the cohort; the model then appends the new rows. -#}
+
+{#- A where clause keeping the enrolments to rebuild, in an incremental run only. The ref is taken
+    outside the branch so that dbt records the dependency when it parses the model. -#}
+{% macro only_enrolments_to_build(column) -%}
+    {%- set flagged = ref('int_enrolments_flagged_for_rebuild') -%}
+    {%- if is_incremental() %}
+    where {{ column }} in (select enrolment_id from {{ flagged }} where needs_rebuild)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of the enrolment marts: make room for the rows an incremental run appends. -#}
+{% macro delete_enrolments_to_build() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where enrolment_id in (
+        select enrolment_id from {{ ref('int_enrolments_flagged_for_rebuild') }} where needs_rebuild
+    )
+    or enrolment_id not in (
+        select enrolment_id from {{ ref('int_enrolments_flagged_for_rebuild') }}
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A text fingerprint of each row of a relation (all its columns), for change detection. It reads
+    the relation's columns from the database, so the fingerprint follows the model it describes. -#}
+{% macro row_fingerprint(relation, prefix='') -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] -%}
+    {%- set parts = ["'" ~ relation.identifier ~ "'"] -%}
+    {%- for column in columns -%}
+        {%- do parts.append(
+            "coalesce(cast(" ~ prefix ~ adapter.quote(column.name) ~ " as "
+            ~ dbt.type_string() ~ "), '~')"
+        ) -%}
+    {%- endfor -%}
+    {{ dbt.hash(parts | join(" || '|' || ")) }}
+{%- endmacro %}
+
+{#- on-run-end: after a fully successful build, keep the person fingerprints it used, so that the
+    next nightly build can tell which persons' data changed. -#}
+{% macro remember_person_fingerprints(results) -%}
+    {%- if execute and flags.WHICH in ('build', 'run') -%}
+        {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
+        {%- set built = results | selectattr('node.name', 'equalto', 'int_persons_fingerprinted') | list -%}
+        {%- if failed | length == 0 and built | length == 1 -%}
+            drop table if exists {{ previous_fingerprints_relation() }};
+            create table {{ previous_fingerprints_relation() }} as
+            select * from {{ built[0].node.relation_name }};
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro previous_fingerprints_relation() -%}
+    {{ api.Relation.create(
+        database=target.database, schema='intermediate',
+        identifier='person_fingerprints_at_last_build'
+    ) }}
+{%- endmacro %}

@@ -1,0 +1,89 @@
+"""`sammen check FILE`: the verdict the pipeline would give a file, before it is delivered.
+
+Runs the same reading and checks as `sammen ingest` in an in-memory DuckDB, without a
+warehouse. References between datasets (a follow-up's plan, an attendance row's session) and
+duplicates of earlier deliveries are judged only at ingestion, against the warehouse.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, evaluate
+from ingestion.files import BadFileName, fingerprint, parse_name, read_manifest
+
+ACCEPTED, QUARANTINED, REJECTED = 0, 1, 2
+SHOWN_ROWS = 50
+
+
+@dataclass
+class Verdict:
+    file: Path
+    evaluation: Evaluation
+    problems: list[tuple[int, str | None, str, str, str]]  # row, column, rule, kind, description
+
+    @property
+    def exit_code(self) -> int:
+        if self.evaluation.rejected:
+            return REJECTED
+        return QUARANTINED if self.evaluation.rows_quarantined else ACCEPTED
+
+    def __str__(self) -> str:
+        e = self.evaluation
+        if e.rejected:
+            head = f"{self.file.name}: REJECTED"
+        elif e.rows_quarantined:
+            head = f"{self.file.name}: accepted with {e.rows_quarantined} quarantined row(s) of {e.rows_read}"
+        else:
+            head = f"{self.file.name}: accepted ({e.rows_read} rows)"
+        lines = [head]
+        if e.dataset:
+            lines.append(f"  dataset {e.dataset}" + (f"; read as {e.dialect}" if e.dialect else ""))
+        lines += [f"  reason: {finding}" for finding in e.findings]
+        if e.drift:
+            lines.append("  extra columns (not loaded): " + ", ".join(e.drift))
+        if self.problems:
+            lines.append(f"  rows that would be quarantined (first {SHOWN_ROWS}):")
+            lines += [f"    row {row}, column {column or '-'}: {text} [{rule}, {kind}]"
+                      for row, column, rule, kind, text in self.problems]
+        return "\n".join(lines)
+
+
+def check_file(path: Path, *, dataset: str | None = None, threshold: float = 0.05,
+               home_config: Path | None = None) -> Verdict:
+    """Evaluate one file as ingestion would (dataset from its name unless given)."""
+    try:
+        name = parse_name(path.name)
+        dataset, fmt = dataset or name.dataset, name.format
+    except BadFileName as error:
+        if dataset is None:
+            evaluation = Evaluation("")
+            evaluation.fail("file_name", "conformance", str(error))
+            return Verdict(path, evaluation, [])
+        fmt = "parquet" if path.suffix.lower() == ".parquet" else "csv"
+    manifest_path = path.with_name(path.name + ".manifest.json")
+    con = duckdb.connect()
+    try:
+        manifest = read_manifest(manifest_path) if manifest_path.exists() else None
+        facts = fingerprint(path)
+        with tempfile.TemporaryDirectory(prefix="sammen-check-") as scratch:
+            evaluation = evaluate(con, path, dataset, fmt, threshold=threshold, scratch=Path(scratch),
+                                  home_config=home_config, sha256=facts.sha256, manifest=manifest,
+                                  sniffer=facts.sniffer)
+        problems = []
+        if evaluation.checked:
+            problems = con.execute(
+                f"select row_number, column_name, rule, check_kind, description from {QUARANTINE_TABLE} "
+                f"order by row_number, column_name limit {SHOWN_ROWS}"
+            ).fetchall()
+        return Verdict(path, evaluation, problems)
+    except ValueError as error:  # a malformed manifest
+        evaluation = Evaluation(dataset)
+        evaluation.fail("manifest", "conformance", str(error))
+        return Verdict(path, evaluation, [])
+    finally:
+        con.close()

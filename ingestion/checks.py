@@ -1,0 +1,217 @@
+"""Row checks derived from a contract, run in bulk as one DuckDB statement.
+
+From `_src` (see `reader`) one CREATE TABLE AS builds `_chk`: per contract column the typed value
+(named as the column) and one boolean flag per check that is TRUE where the row breaks it, plus
+`_row_number`, `_fields_ok`, `_cpr` (a CPR-shaped word somewhere in the row: confirmed later) and
+`_bad` (any flag). Everything below is generated from `ColumnSpec` and `contract.rules()`: no
+dataset is named in this file.
+
+How a value is read (extracts.md): trimmed, empty = null; dates `YYYY-MM-DD`, timestamps
+`YYYY-MM-DD HH:MM[:SS]` or with `T` (formats from `contracts.columns`), booleans `true/false`,
+`1/0`, `ja/nej`, enumeration values, sector tokens and programme codes case-insensitively and
+stored as listed. Parquet columns of a native type are taken as they are when the type fits the
+column (any integer for int, boolean, date, any timestamp unit, a time-zone-aware timestamp
+converted to Danish local time); a string column is read as CSV text; any other type fails the
+`type` check for each non-null value (the row is quarantined).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts import DatasetContract
+from contracts.base import COLUMN_RULES, FALSE_WORDS, TRUE_WORDS
+from contracts.columns import DATE_FORMAT, INT_FORMAT, TS_FORMAT, ColumnSpec, Kind
+from contracts.reference import allowed_values
+from ingestion import cpr
+from ingestion.reader import SourceTable
+
+CHECK_TABLE = "_chk"
+LOCAL_TIME_ZONE = "Europe/Copenhagen"
+_WHITESPACE = "' ' || chr(9) || chr(10) || chr(13)"
+_INTEGER_TYPES = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+    "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT",
+}
+_TIMESTAMP_TYPES = {"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP WITH TIME ZONE"}
+_NATIVE = {Kind.BOOL: {"BOOLEAN"}, Kind.DATE: {"DATE"}, Kind.INT: _INTEGER_TYPES, Kind.TS: _TIMESTAMP_TYPES}
+_WRITTEN_AS = {
+    Kind.DATE: "a date written YYYY-MM-DD",
+    Kind.TS: "a timestamp written YYYY-MM-DD HH:MM[:SS]",
+    Kind.INT: "a whole number",
+    Kind.BOOL: "a boolean (true/false, 1/0, ja/nej)",
+}
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One row-level check: its flag column in `_chk` and how it is reported."""
+
+    flag: str
+    name: str  # not_null, type, pattern, enum, sectors, reference, range, a rule name, field_count
+    column: str | None
+    check_kind: str
+    description: str  # SQL expression (usually a literal): plain words, never the value
+    predicate: str  # SQL over the values (`v__<column>`) and typed columns: TRUE = the row fails
+
+
+@dataclass
+class CheckPlan:
+    contract: type[DatasetContract]
+    checks: list[RowCheck]
+    sql: str
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def plan_checks(
+    contract: type[DatasetContract], source: SourceTable, home_config: Path | None = None
+) -> CheckPlan:
+    """The CREATE TABLE `_chk` statement and the checks it flags."""
+    # the slow CSV path's `_src` brings `_fields_ok` and `_nfields`; DuckDB's reader has no broken rows
+    values, typed, checks = [] if source.field_count_known else ["true as _fields_ok"], [], []
+    scanned = [f"cast({ident} as varchar)" for ident in source.unknown_identifiers(contract_names(contract))]
+    if source.field_count_known:
+        checks.append(_field_count_check(source.header_width))
+    for spec in contract.columns():
+        value, typed_sql, column_checks = _column(spec, source, home_config)
+        values.append(f"{value} as {_v(spec.name)}")
+        typed.append(f"{typed_sql} as {spec.name}")
+        checks += column_checks
+        if spec.name in source.columns:
+            scanned.append(_cpr_scanned(spec))
+    # a CPR-like word has 10 characters at least: shorter fields need no regular expression
+    typed.append(f"{cpr.sql_candidate([f'case when strlen({x}) >= 10 then {x} end' for x in scanned])} as _cpr")
+    for rule in contract.rules():
+        flag = f"_f_rule_{rule.name}"
+        checks.append(RowCheck(flag, rule.name, ",".join(rule.columns), rule.check_kind,
+                               quote_literal(rule.description), f"not coalesce({rule.sql()}, true)"))
+    flags = []
+    for check in checks:
+        gate = "" if check.name == "field_count" else " and _fields_ok"
+        flags.append(f"coalesce({check.predicate}, false){gate} as {check.flag}")
+    any_flag = " or ".join(check.flag for check in checks) or "false"
+    sql = f"""
+        create temp table {CHECK_TABLE} as
+        select *, ({any_flag}) as _bad from (
+            select _row_number, _fields_ok, _cpr{', _nfields' if source.field_count_known else ''},
+                   {', '.join(spec.name for spec in contract.columns())},
+                   {', '.join(flags)}
+            from (
+                select *, {', '.join(typed)} from (select {', '.join(['*', *values])} from ({source.numbered_sql()}))
+            )
+        )"""
+    return CheckPlan(contract, checks, sql)
+
+
+def contract_names(contract: type[DatasetContract]) -> set[str]:
+    return {spec.name for spec in contract.columns()}
+
+
+# A valid value of these kinds cannot hold a CPR-like word (no 10 digits standing alone: a
+# 64-hex key's digits always touch letters or digits), so only their invalid values are scanned.
+_CPR_PROOF = {Kind.KEY, Kind.DATE, Kind.TS, Kind.BOOL, Kind.ENUM, Kind.SECTORS}
+
+
+def _cpr_scanned(spec: ColumnSpec) -> str:
+    text = f"cast({_v(spec.name)} as varchar)"
+    return f"case when {spec.name} is null then {text} end" if spec.kind in _CPR_PROOF else text
+
+
+def _v(name: str) -> str:
+    return f"v__{name}"
+
+
+def _field_count_check(width: int) -> RowCheck:
+    return RowCheck(
+        "_f_field_count", "field_count", None, "conformance",
+        f"'the row has ' || _nfields || ' fields; the header has {width}'", "not _fields_ok",
+    )
+
+
+def _column(
+    spec: ColumnSpec, source: SourceTable, home_config: Path | None
+) -> tuple[str, str, list[RowCheck]]:
+    """(value expression over `_src`, typed expression over the values, checks)."""
+    name, v = spec.name, _v(spec.name)
+    checks: list[RowCheck] = []
+
+    def add(rule: str, predicate: str, description: str) -> None:
+        checks.append(RowCheck(f"_f_{name}_{rule}", rule, name, COLUMN_RULES[rule],
+                               quote_literal(description), predicate))
+
+    if name not in source.columns:
+        return "null", f"cast(null as {spec.duckdb_type})", checks  # a missing nullable column
+    ident, source_type = source.columns[name], source.types[name]
+    if not spec.nullable:
+        add("not_null", f"{v} is null", "a value is required")
+    if source_type == "VARCHAR":
+        value = _trimmed(ident)
+        typed, rule, description = _parse_text(spec, v, home_config)
+    elif source_type in _NATIVE.get(spec.kind, ()):
+        value, typed, rule, description = ident, _native(spec, v, source_type), "type", _type_words(spec)
+    else:
+        value, typed, rule = ident, f"cast(null as {spec.duckdb_type})", "type"
+        description = f"a Parquet {source_type.lower()} column cannot hold {_type_words(spec)}"
+    if rule:
+        add(rule, f"{v} is not null and {name} is null", description)
+    if spec.minimum is not None or spec.maximum is not None:
+        low = spec.minimum if spec.minimum is not None else "-9223372036854775808"
+        high = spec.maximum if spec.maximum is not None else "9223372036854775807"
+        add("range", f"not ({name} between {low} and {high})", f"outside the range {spec.minimum}-{spec.maximum}")
+    if spec.reference:
+        codes = sorted(allowed_values(spec.reference, home_config))
+        listed = ", ".join(quote_literal(c) if isinstance(c, str) else str(c) for c in codes)
+        add("reference", f"not ({name} in ({listed}))", f"not a known code of the {spec.reference} list")
+    return value, typed, checks
+
+
+def _trimmed(ident: str) -> str:
+    """Trimmed, empty = null; trimming only where needed (it copies the string, slow in bulk)."""
+    edges = " or ".join(f"{test}({ident}, {char})" for test in ("starts_with", "ends_with")
+                        for char in ("' '", "chr(9)", "chr(10)", "chr(13)"))
+    return f"case when {edges} then nullif(trim({ident}, {_WHITESPACE}), '') else nullif({ident}, '') end"
+
+
+def _type_words(spec: ColumnSpec) -> str:
+    return _WRITTEN_AS.get(spec.kind, f"{spec.kind.value} text")
+
+
+def _parse_text(spec: ColumnSpec, v: str, home_config: Path | None) -> tuple[str, str | None, str]:
+    """(typed expression, rule failed when text does not parse, description) for a text value."""
+    kind = spec.kind
+    if kind in (Kind.KEY, Kind.ID):
+        what = "64 lower-case hex characters" if kind is Kind.KEY else "1-40 characters of A-Z a-z 0-9 _ . : -"
+        return f"case when regexp_full_match({v}, {quote_literal(spec.pattern or '.*')}) then {v} end", "pattern", f"not written as {what}"
+    if kind is Kind.DATE:
+        return f"case when regexp_full_match({v}, {quote_literal(DATE_FORMAT)}) then try_cast({v} as date) end", "type", f"not {_type_words(spec)}"
+    if kind is Kind.TS:
+        return (f"case when regexp_full_match({v}, {quote_literal(TS_FORMAT)}) "
+                f"then try_cast(replace({v}, 'T', ' ') as timestamp) end"), "type", f"not {_type_words(spec)}"
+    if kind is Kind.INT:
+        return f"case when regexp_full_match({v}, {quote_literal(INT_FORMAT)}) then try_cast({v} as bigint) end", "type", f"not {_type_words(spec)}"
+    if kind is Kind.BOOL:
+        whens = [f"when {quote_literal(w)} then true" for w in sorted(TRUE_WORDS)]
+        whens += [f"when {quote_literal(w)} then false" for w in sorted(FALSE_WORDS)]
+        return f"case lower({v}) {' '.join(whens)} end", "type", f"not {_type_words(spec)}"
+    if kind is Kind.ENUM:
+        whens = " ".join(f"when {quote_literal(e.lower())} then {quote_literal(e)}" for e in spec.enum_values or ())
+        return f"case lower({v}) {whens} end", "enum", "not one of: " + ", ".join(spec.enum_values or ())
+    if kind is Kind.SECTORS:
+        tokens = f"list_transform(string_split({v}, '|'), t -> lower(trim(t, {_WHITESPACE})))"
+        allowed = ", ".join(quote_literal(e) for e in spec.enum_values or ())
+        return (f"case when list_bool_and(list_transform({tokens}, t -> t in ({allowed}))) "
+                f"then array_to_string({tokens}, '|') end"), "sectors", \
+            "an unknown or empty sector token; allowed: " + ", ".join(spec.enum_values or ())
+    if spec.reference == "programmes":
+        return f"lower({v})", None, ""
+    return v, None, ""
+
+
+def _native(spec: ColumnSpec, v: str, source_type: str) -> str:
+    if source_type == "TIMESTAMP WITH TIME ZONE":
+        return f"({v} at time zone '{LOCAL_TIME_ZONE}')"
+    return f"try_cast({v} as {spec.duckdb_type})"

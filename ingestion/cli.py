@@ -1,0 +1,119 @@
+"""Commands: `sammen ingest`, `sammen ledger`, `sammen check`, `sammen pseudonymise`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    ingest = subparsers.add_parser(
+        "ingest", help="load the landing files into the warehouse (ledger, raw, resolved)",
+        description="Validate and load every file in DIR/landing/<source>/, then rebuild resolved.*.",
+    )
+    ingest.add_argument("--home", required=True, help="the sammen home folder")
+    ingest.add_argument("--quarantine-threshold", type=float, help="share of bad rows that rejects a file (0.05)")
+    ingest.add_argument("--quiet", action="store_true", help="no progress output")
+    ingest.set_defaults(func=_ingest)
+
+    ledger = subparsers.add_parser("ledger", help="the most recent delivered files and check results",
+                                   description="Show the ledger: recent files and the last run's checks.")
+    ledger.add_argument("--home", required=True, help="the sammen home folder")
+    ledger.add_argument("--limit", type=int, default=20, help="how many files (20)")
+    ledger.set_defaults(func=_ledger)
+
+    check = subparsers.add_parser(
+        "check", help="the verdict the pipeline would give a file (for partners, before delivery)",
+        description="Exit code 0: accepted; 1: accepted with quarantined rows; 2: rejected.",
+    )
+    check.add_argument("file", type=Path, help="a CSV or Parquet extract")
+    check.add_argument("--dataset", help="the dataset, when the file name does not say it")
+    check.add_argument("--quarantine-threshold", type=float, default=None, help="(0.05)")
+    check.set_defaults(func=_check)
+
+    pseudo = subparsers.add_parser(
+        "pseudonymise", allow_abbrev=False, help="replace a CPR column by person_key (HMAC-SHA256 under the shared key)",
+        description="For partners: IN with CPR numbers → OUT with person_key and no CPR column. "
+                    "The key is read from --key-file only and never printed.",
+    )
+    pseudo.add_argument("--key-file", required=True, type=Path, help="file holding the shared key")
+    pseudo.add_argument("--cpr-column", required=True, help="the column holding CPR numbers")
+    pseudo.add_argument("input", type=Path, metavar="IN")
+    pseudo.add_argument("output", type=Path, metavar="OUT")
+    pseudo.set_defaults(func=_pseudonymise)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from ingestion.load import ingest
+    from sammen.home import Home
+    from sammen.lock import WarehouseBusy
+    from sammen.progress import Progress
+    from sammen.settings import Settings
+
+    settings = Settings().with_overrides(quarantine_threshold=args.quarantine_threshold)
+    try:
+        report = ingest(Home.at(args.home), settings, Progress(quiet=args.quiet))
+    except WarehouseBusy as busy:
+        print(f"sammen ingest: {busy}", file=sys.stderr)
+        return 3
+    print(report)
+    return 0
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    from ingestion.ledger import check_summary, connect_read_only, last_run_id, recent_files
+
+    con = connect_read_only(args.home)
+    if con is None:
+        print(f"no warehouse yet in {args.home}: run `sammen ingest --home {args.home}` first")
+        return 0
+    try:
+        files = recent_files(con, args.limit)
+        run_id = last_run_id(con)
+        summary = check_summary(con, run_id) if run_id else []
+    finally:
+        con.close()
+    print(f"{'id':>4}  {'received':<16}  {'source/file':<44} {'status':<9} {'read':>7} {'loaded':>7} {'quar.':>6}  reason")
+    for f in files:
+        where = f"{f.source}/{f.file_name}" if f.source else f.file_name
+        print(f"{f.file_id:>4}  {f.received_at:%Y-%m-%d %H:%M}  {where:<44} {f.status:<9} "
+              f"{f.rows_read or 0:>7} {f.rows_loaded or 0:>7} {f.rows_quarantined or 0:>6}  {_short(f.reason)}")
+    if summary:
+        print(f"\nchecks of run {run_id}:")
+        print(f"  {'engine':<6} {'kind':<13} {'dataset':<20} {'passed':>6} {'failed':>6} {'failures':>9}")
+        for engine, kind, dataset, passed, failed, rows in summary:
+            print(f"  {engine:<6} {kind:<13} {dataset:<20} {passed:>6} {failed:>6} {rows:>9}")
+    return 0
+
+
+def _short(text: str | None, width: int = 70) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _check(args: argparse.Namespace) -> int:
+    from ingestion.check import check_file
+    from sammen.settings import Settings
+
+    if not args.file.is_file():
+        print(f"sammen check: no such file: {args.file}", file=sys.stderr)
+        return 2
+    threshold = args.quarantine_threshold
+    if threshold is None:
+        threshold = Settings().quarantine_threshold
+    verdict = check_file(args.file, dataset=args.dataset, threshold=threshold)
+    print(verdict)
+    return verdict.exit_code
+
+
+def _pseudonymise(args: argparse.Namespace) -> int:
+    from ingestion.pseudonymise import PseudonymiseError, pseudonymise
+
+    try:
+        rows = pseudonymise(args.key_file, args.cpr_column, args.input, args.output)
+    except (PseudonymiseError, OSError) as error:
+        print(f"sammen pseudonymise: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.output}: {rows} rows, person_key instead of {args.cpr_column}")
+    return 0

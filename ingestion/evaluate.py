@@ -1,0 +1,261 @@
+"""The verdict on one file: read it, run every check, decide accepted or rejected.
+
+Shared by `sammen ingest` (on the warehouse connection) and `sammen check` (in memory), so a
+partner's pre-delivery check and the pipeline can never disagree. Leaves two temporary tables
+for the loader: `_chk` (typed rows and flags, see `checks`) and `_q` (one row per quarantined
+row and broken check: row number, column, rule, kind, description, and internally the row's
+person_key so a later withdrawal can delete it).
+
+A file is rejected whole (extracts.md) when it cannot be read or decoded, is truncated, lacks a
+required column, holds a CPR-like value anywhere, disagrees with its manifest, or has more
+quarantined rows than the threshold allows. Messages name rows and columns, never values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from contracts import contract_for
+from ingestion import cpr
+from ingestion.checks import CHECK_TABLE, CheckPlan, plan_checks
+from ingestion.files import Manifest
+from ingestion.ledger import CheckResult
+from ingestion.reader import SOURCE_TABLE, EncodingSniffer, FileRejected, SourceTable, read_source
+
+QUARANTINE_TABLE = "_q"
+EXPLAINED_ROWS = 200  # pydantic explains this many bad rows per file; the rest keep the generic text
+_CPR_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A file-level check that failed: the file is rejected."""
+
+    rule: str
+    check_kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.rule}, {self.check_kind}]"
+
+
+@dataclass
+class Evaluation:
+    dataset: str
+    rows_read: int = 0
+    rows_quarantined: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+    dialect: str = ""
+    checks: list[CheckResult] = field(default_factory=list)
+    checked: bool = False  # `_chk` and `_q` exist
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.findings)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(map(str, self.findings))
+
+    def fail(self, rule: str, check_kind: str, message: str) -> None:
+        self.findings.append(Finding(rule, check_kind, message))
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    dataset: str,
+    fmt: str,
+    *,
+    threshold: float,
+    scratch: Path,
+    home_config: Path | None = None,
+    sha256: str | None = None,
+    manifest: Manifest | None = None,
+    sniffer: EncodingSniffer | None = None,
+) -> Evaluation:
+    """Run every check on the file at `path` as a delivery of `dataset`."""
+    contract = contract_for(dataset)
+    result = Evaluation(dataset)
+    drop_work_tables(con)
+    try:
+        source = read_source(con, path, fmt, scratch, sniffer)
+        result.dialect = source.dialect
+        names = {spec.name for spec in contract.columns()}
+        result.drift = [name for name in source.columns if name not in names]
+        missing = [s.name for s in contract.columns() if not s.nullable and s.name not in source.columns]
+        if missing:
+            result.fail("required_columns", "completeness", "required column(s) missing: " + ", ".join(missing))
+            result.rows_read = source.row_count(con)
+            every = [f"cast({ident} as varchar)" for ident in source.identifiers()]
+            _check_cpr(con, source, result, f"select {source.row_number} from {SOURCE_TABLE} where {cpr.sql_candidate(every)}")
+        else:
+            plan = plan_checks(contract, source, home_config)
+            con.execute(plan.sql)
+            result.rows_read = con.execute(f"select count(*) from {CHECK_TABLE}").fetchone()[0]
+            _check_cpr(con, source, result, f"select _row_number from {CHECK_TABLE} where _cpr")
+            if not any(f.rule == "cpr" for f in result.findings):
+                _quarantine(con, plan, source, result, threshold)
+    except FileRejected as rejection:
+        drop_work_tables(con)
+        result.fail(rejection.rule, rejection.check_kind, rejection.message)
+        _file_checks(result, ("readable", "decodable", "truncated", "header", "cpr"))
+        return result
+    _check_manifest(result, manifest, sha256)
+    _file_checks(result, ("readable", "required_columns", "cpr", "manifest", "quarantine_threshold"))
+    return result
+
+
+def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table in (SOURCE_TABLE, CHECK_TABLE, QUARANTINE_TABLE, "_explained"):
+        con.execute(f"drop table if exists {table}")
+
+
+def _file_checks(result: Evaluation, names: tuple[str, ...]) -> None:
+    kinds = {"required_columns": "completeness", "truncated": "completeness", "header": "completeness"}
+    failed = {finding.rule for finding in result.findings}
+    for name in dict.fromkeys(names + tuple(failed)):
+        kind = next((f.check_kind for f in result.findings if f.rule == name), kinds.get(name, "conformance"))
+        result.checks.append(CheckResult("file", result.dataset, name, kind, None, 1, int(name in failed)))
+
+
+def _check_cpr(con: duckdb.DuckDBPyConnection, source: SourceTable, result: Evaluation, candidates: str) -> None:
+    """Confirm candidate rows column by column; reject naming rows and columns, never values."""
+    con.execute(f"create or replace temp table _cpr_rows as {candidates}")
+    if not con.execute("select count(*) from _cpr_rows").fetchone()[0]:
+        return
+    hits: list[tuple[int, str, int]] = []
+    labels = {ident: name for name, ident in source.columns.items()} | {"_extra": "(fields beyond the header)"}
+    for ident in source.identifiers():
+        first, count = con.execute(
+            f"select min({source.row_number}), count(*) from {SOURCE_TABLE} "
+            f"where {source.row_number} in (select * from _cpr_rows) and {cpr.sql_confirmed(f'cast({ident} as varchar)')}"
+        ).fetchone()
+        if count:
+            hits.append((first, labels.get(ident, ident), count))
+    con.execute("drop table _cpr_rows")
+    if hits:
+        hits.sort()
+        where = "; ".join(f"row {row}, column {column}" for row, column, _ in hits[:_CPR_EXAMPLES])
+        total = sum(count for *_, count in hits)
+        result.fail("cpr", "conformance",
+                    f"a CPR-like value in {total} field(s), first at {where}; the file is never loaded")
+
+
+def _check_manifest(result: Evaluation, manifest: Manifest | None, sha256: str | None) -> None:
+    if manifest is None:
+        return
+    if sha256 is not None and manifest.sha256 != sha256:
+        result.fail("manifest", "conformance", "the file's sha256 differs from its manifest's")
+    if not result.findings or all(f.rule == "manifest" for f in result.findings):
+        if manifest.rows != result.rows_read:
+            result.fail("manifest", "completeness",
+                        f"the manifest promises {manifest.rows} data rows; the file has {result.rows_read}")
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTable, result: Evaluation, threshold: float
+) -> None:
+    """Build `_q`, count per check, apply the threshold, explain the first bad rows."""
+    contract = plan.contract
+    person = "person_key" if "person_key" in {s.name for s in contract.columns()} else "null"
+    parts = [
+        f"select _row_number as row_number, {_literal(c.column)} as column_name, '{c.name}' as rule, "
+        f"'{c.check_kind}' as check_kind, {c.description} as description, {person} as _person_key "
+        f"from {CHECK_TABLE} where _bad and {c.flag}"
+        for c in plan.checks
+    ]
+    key = contract.natural_key
+    # a key seen on several rows of one file: all of them are quarantined; repeated rows of a
+    # person-keyed dataset (consent_withdrawals) are one fact, never quarantined for repetition
+    duplicates = bool(key) and key != ("person_key",)
+    if duplicates:
+        columns = ", ".join(key)
+        parts.append(
+            f"select _row_number, '{columns}', 'duplicate_key', 'plausibility', "
+            f"'{columns} appears on more than one row of this file', {person} from {CHECK_TABLE} "
+            f"where _fields_ok and ({columns}) in (select ({columns}) from {CHECK_TABLE} "
+            f"where _fields_ok and {' and '.join(f'{k} is not null' for k in key)} "
+            f"group by all having count(*) > 1)"
+        )
+    # one scan per check over the bad rows only, and none when there are none (the usual case)
+    any_bad = con.execute(f"select count(*) from {CHECK_TABLE} where _bad").fetchone()[0]
+    if not any_bad:
+        parts = [f"select * from ({part}) where false" for part in parts[:1]] + parts[len(plan.checks):]
+    con.execute(f"create temp table {QUARANTINE_TABLE} as " + " union all ".join(parts))
+    if duplicates:  # `_bad` then says it all for the loader
+        con.execute(f"update {CHECK_TABLE} set _bad = true where _row_number in "
+                    f"(select row_number from {QUARANTINE_TABLE} where rule = 'duplicate_key')")
+    _count_checks(con, plan, result, duplicates)
+    bad = con.execute(f"select count(distinct row_number) from {QUARANTINE_TABLE}").fetchone()[0]
+    result.rows_quarantined = bad
+    if result.rows_read and bad / result.rows_read > threshold:
+        result.fail("quarantine_threshold", "conformance",
+                    f"{bad} of {result.rows_read} data rows ({bad / result.rows_read:.1%}) break the contract; "
+                    f"more than {threshold:.0%} means a broken export")
+    if bad:
+        _explain(con, plan, source)
+    result.checked = True
+
+
+def _literal(text: str | None) -> str:
+    return "null" if text is None else "'" + text.replace("'", "''") + "'"
+
+
+def _count_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, result: Evaluation, duplicates: bool) -> None:
+    counts = ", ".join(f"count(*) filter (where {c.flag})" for c in plan.checks)
+    row = con.execute(f"select count(*), count(*) filter (where _fields_ok){', ' + counts if counts else ''} "
+                      f"from {CHECK_TABLE}").fetchone()
+    total, fields_ok, failures = row[0], row[1], row[2:]
+    for check, failed in zip(plan.checks, failures, strict=True):
+        checked = total if check.name == "field_count" else fields_ok
+        result.checks.append(CheckResult("row", result.dataset, check.name, check.check_kind,
+                                         check.column, checked, failed))
+    if duplicates:
+        failed = con.execute(f"select count(*) from {QUARANTINE_TABLE} where rule = 'duplicate_key'").fetchone()[0]
+        result.checks.append(CheckResult("row", result.dataset, "duplicate_key", "plausibility",
+                                         ",".join(plan.contract.natural_key), fields_ok, failed))
+
+
+def _explain(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTable) -> None:
+    """pydantic's plain words for the first bad rows (values only pass through memory)."""
+    contract = plan.contract
+    selected = ", ".join(f"{ident} as {_identifier(name)}" for name, ident in source.columns.items())
+    rows = con.execute(
+        f"select {source.row_number}, {selected} from {SOURCE_TABLE} where {source.row_number} in "
+        f"(select distinct row_number from {QUARANTINE_TABLE} where rule not in ('field_count', 'duplicate_key') "
+        f"order by row_number limit {EXPLAINED_ROWS})"
+    ).fetchall()
+    names = ["_row_number", *source.columns]
+    explained: list[tuple[int, str, str]] = []
+    for values in rows:
+        record = dict(zip(names, values, strict=True))
+        row_number = record.pop("_row_number")
+        for violation in contract.explain(record):
+            explained.append((row_number, violation.column or violation.rule, violation.message))
+    if not explained:
+        return
+    table = pa.table({
+        "row_number": pa.array([e[0] for e in explained], pa.int64()),
+        "target": pa.array([e[1] for e in explained], pa.string()),
+        "message": pa.array([e[2] for e in explained], pa.string()),
+    })
+    con.register("_explained_arrow", table)
+    try:
+        con.execute(f"""update {QUARANTINE_TABLE} q set description = e.message
+            from (select row_number, target, any_value(message) as message from _explained_arrow
+                  group by all) e
+            where q.row_number = e.row_number and q.rule not in ('field_count', 'duplicate_key')
+              and (q.column_name = e.target or q.rule = e.target)""")
+    finally:
+        con.unregister("_explained_arrow")
+
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

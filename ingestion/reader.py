@@ -1,0 +1,315 @@
+"""Reading a delivered file into DuckDB as it was written: every field as delivered.
+
+Rows are numbered as in the file (`_row_number`, 1 = the first data row; blank lines are not
+rows), either straight from DuckDB's reader or in the temporary table `_src`. Values are not yet
+parsed: CSV fields are text, Parquet columns keep their native types (`checks` decides what each
+may hold).
+
+CSV dialect, detected per file (extracts.md, "Delivery"):
+- encoding: a UTF-8 BOM → UTF-8 with BOM; valid UTF-8 → UTF-8; else cp1252, transcoded to UTF-8
+  in Python (DuckDB has no cp1252 reader here). Bytes cp1252 leaves undefined reject the file,
+  and so does a NUL byte (binary, not text).
+- delimiter: `,` or `;`, whichever splits the header line into more fields.
+- header names trimmed and matched case-insensitively; column order free.
+- decimal comma: with `;` a comma is ordinary text, so `Have, Nørrebro` needs no quotes. The
+  contracts have no fractional numbers: `int` columns take whole numbers only, and `12,0` is
+  quarantined like `12.0` (decision: a whole number is written without a fraction).
+- fast path: DuckDB's strict, parallel CSV reader. A file it refuses (a row with the wrong number
+  of fields, broken quoting, a line over its size limit) is read again by Python's csv module,
+  which numbers every row and keeps rows with the wrong field count for quarantine; only such
+  broken files pay for the slower path.
+- a line of only whitespace counts as blank (decision: it holds no field).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingestion.cpr import is_cpr_like
+
+SOURCE_TABLE = "_src"
+BOM = codecs.BOM_UTF8
+_CHUNK = 1 << 24
+_MAX_FIELD = 1 << 24
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+csv.field_size_limit(_MAX_FIELD)
+
+
+class FileRejected(Exception):
+    """The whole file is rejected; `rule` and `check_kind` tag it like any other check."""
+
+    def __init__(self, rule: str, check_kind: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.check_kind = check_kind
+        self.message = message
+
+
+@dataclass
+class SourceTable:
+    """A file ready to be read by SQL: `from_sql` yields its rows in file order, columns `c<i>`."""
+
+    columns: dict[str, str]  # normalised header name → column (`c<i>`) in `from_sql`
+    types: dict[str, str]  # normalised header name → DuckDB type of that column
+    from_sql: str  # a table function call, or the table `_src`
+    dialect: str
+    field_count_known: bool = False  # has `_fields_ok`, `_nfields`, `_extra` (slow CSV path)
+    header_width: int = 0
+    extra_columns: list[str] = field(default_factory=list)  # raw overflow columns to scan for CPR
+    text_path: Path | None = None  # CSV: the UTF-8 text DuckDB reads (transcoded when cp1252)
+    delimiter: str = ","
+
+    def identifiers(self) -> list[str]:
+        return list(self.columns.values()) + self.extra_columns
+
+    def unknown_identifiers(self, known: set[str]) -> list[str]:
+        return [ident for name, ident in self.columns.items() if name not in known] + self.extra_columns
+
+    def materialize(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Make `_src` (every field as delivered, in file order) exist, e.g. to explain rows."""
+        if self.from_sql != SOURCE_TABLE:
+            # a plain CREATE TABLE AS from the reader keeps the file's row order (DuckDB's
+            # preserve_insertion_order), so `rowid + 1` is the data row number from here on
+            con.execute(f"create or replace temp table {SOURCE_TABLE} as select * from {self.from_sql}")
+            self.from_sql = SOURCE_TABLE
+
+    def numbered_sql(self) -> str:
+        """`_src` with `_row_number` (1 = first data row), fixed before any operator that might
+        reorder rows. Reading into `_src` first is also faster than numbering rows on the fly
+        (`row_number() over ()` serialises the whole statement)."""
+        if self.from_sql != SOURCE_TABLE:
+            raise RuntimeError("materialize() the source first")
+        if self.field_count_known:
+            return f"select * from {SOURCE_TABLE}"  # the Python reader numbered its rows
+        return f"select rowid + 1 as _row_number, * from {SOURCE_TABLE}"
+
+    @property
+    def row_number(self) -> str:
+        """SQL for a `_src` row's data row number."""
+        return "_row_number" if self.field_count_known else "(rowid + 1)"
+
+    def row_count(self, con: duckdb.DuckDBPyConnection) -> int:
+        return con.execute(f"select count(*) from {self.from_sql}").fetchone()[0]
+
+
+def open_source(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, scratch: Path, sniffer: EncodingSniffer | None = None
+) -> SourceTable:
+    """How to read the file (nothing is read in bulk yet); FileRejected when it cannot be.
+
+    `sniffer`: the file's bytes already seen (while hashing them), saving a pass over a big file."""
+    con.execute(f"drop table if exists {SOURCE_TABLE}")
+    if fmt == "parquet":
+        return _open_parquet(con, path)
+    encoding = sniffer.result() if sniffer is not None else detect_encoding(path)
+    text_path = path if encoding != "cp1252" else _transcode(path, scratch)
+    delimiter, names = _header(text_path)
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
+    from_sql = f"""read_csv({_literal(str(text_path))},
+            header = true, delim = '{delimiter}', quote = '"', escape = '"',
+            strict_mode = true, null_padding = false, auto_detect = false,
+            columns = {{{columns}}})"""
+    return SourceTable({name: f"c{i}" for i, name in enumerate(names)}, dict.fromkeys(names, "VARCHAR"),
+                       from_sql, f"csv, {encoding}, delimiter {delimiter!r}", header_width=len(names),
+                       text_path=text_path, delimiter=delimiter)
+
+
+def read_source(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, scratch: Path, sniffer: EncodingSniffer | None = None
+) -> SourceTable:
+    """Open the file and materialise `_src` (Python's csv module for CSV DuckDB refuses)."""
+    source = open_source(con, path, fmt, scratch, sniffer)
+    try:
+        source.materialize(con)
+    except duckdb.Error:
+        source = fallback(con, source)
+    return source
+
+
+def fallback(con: duckdb.DuckDBPyConnection, source: SourceTable) -> SourceTable:
+    """After DuckDB refused the file: Parquet is unreadable; CSV is read by Python into `_src`."""
+    con.execute(f"drop table if exists {SOURCE_TABLE}")
+    if source.text_path is None:
+        raise FileRejected("readable", "conformance", "not a readable Parquet file (corrupt or truncated)")
+    _python_csv(con, source.text_path, source.delimiter, source.header_width)
+    return SourceTable(source.columns, source.types, SOURCE_TABLE, source.dialect, True,
+                       source.header_width, ["_extra"], source.text_path, source.delimiter)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class EncodingSniffer:
+    """Fed the file's bytes chunk by chunk (alongside the sha256): which encoding is it?"""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._first = True
+        self.bom = False
+        self.utf8 = True
+        self.nul = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self._first:
+            self.bom, self._first = chunk.startswith(BOM), False
+        if b"\x00" in chunk:
+            self.nul = True
+        if self.utf8:
+            try:
+                self._decoder.decode(chunk)
+            except UnicodeDecodeError:
+                self.utf8 = False
+
+    def result(self) -> str:
+        """utf-8-sig, utf-8 or cp1252; FileRejected for binary text or a BOM before bad UTF-8."""
+        if self.utf8:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.utf8 = False
+        if self.nul:
+            raise FileRejected("readable", "conformance", "the file holds NUL bytes: it is binary, not CSV text")
+        if self.utf8:
+            return "utf-8-sig" if self.bom else "utf-8"
+        if self.bom:
+            raise FileRejected("decodable", "conformance", "the file starts with a UTF-8 BOM but is not valid UTF-8")
+        return "cp1252"
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig, utf-8 or cp1252 (see the module docstring)."""
+    sniffer = EncodingSniffer()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            sniffer.feed(chunk)
+    return sniffer.result()
+
+
+def _transcode(path: Path, scratch: Path) -> Path:
+    """cp1252 → UTF-8 into the scratch folder; undefined cp1252 bytes reject the file."""
+    target = scratch / (path.name + ".utf8")
+    decoder = codecs.getincrementaldecoder("cp1252")(errors="strict")
+    offset = 0
+    with path.open("rb") as source, target.open("wb") as sink:
+        while chunk := source.read(_CHUNK):
+            try:
+                sink.write(decoder.decode(chunk).encode("utf-8"))
+            except UnicodeDecodeError as error:
+                raise FileRejected(
+                    "decodable",
+                    "conformance",
+                    f"the text is neither UTF-8 nor cp1252 (undecodable byte at offset {offset + error.start})",
+                ) from None
+            offset += len(chunk)
+    return target
+
+
+def _header(text_path: Path) -> tuple[str, list[str]]:
+    """Delimiter and normalised column names from the header line."""
+    with text_path.open(encoding="utf-8-sig", newline="") as handle:
+        line = handle.readline()
+    if not line.strip():
+        raise FileRejected("header", "completeness", "the file has no header row (it is empty or starts with a blank line)")
+    delimiter = max((",", ";"), key=lambda d: (len(_split(line, d)), d == ","))
+    raw = _split(line, delimiter)
+    names = [_column_name(name, i) for i, name in enumerate(raw)]
+    if any(is_cpr_like(name) for name in raw):
+        position = next(i for i, name in enumerate(raw) if is_cpr_like(name)) + 1
+        raise FileRejected("cpr", "conformance", f"header, column {position}: a CPR-like value; the file is never loaded")
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise FileRejected("header", "conformance", f"column {name} appears twice in the header")
+        seen.add(name)
+    return delimiter, names
+
+
+def _column_name(raw: str, index: int) -> str:
+    """Trimmed, lower-case; a name that is no identifier (a data row sent without its header,
+    say) is shown as `column_<n>`, so no delivered value ever reaches a report as a column name."""
+    name = str(raw).strip().lower()
+    return name if _IDENTIFIER.fullmatch(name) else f"column_{index + 1}"
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+    except csv.Error:
+        return line.rstrip("\r\n").split(delimiter)
+
+
+def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, width: int) -> None:
+    """Slow path for structurally broken files: every row numbered, wrong field counts kept."""
+    values: list[list[str | None]] = [[] for _ in range(width)]
+    extra: list[str | None] = []
+    fields_ok: list[bool] = []
+    nfields: list[int] = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+        try:
+            next(reader, None)  # the header
+            for row in reader:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # a blank line is not a row
+                fields_ok.append(len(row) == width)
+                nfields.append(len(row))
+                for i in range(width):
+                    values[i].append(row[i] if i < len(row) else None)
+                extra.append(chr(31).join(row[width:]) if len(row) > width else None)
+        except csv.Error as error:
+            rule, message = _csv_error(str(error), len(fields_ok) + 1)
+            raise FileRejected(rule, "conformance" if rule == "readable" else "completeness", message) from None
+    arrays = {"_row_number": pa.array(range(1, len(fields_ok) + 1), pa.int64()),
+              "_fields_ok": pa.array(fields_ok, pa.bool_()), "_nfields": pa.array(nfields, pa.int32())}
+    arrays |= {f"c{i}": pa.array(column, pa.string()) for i, column in enumerate(values)}
+    arrays["_extra"] = pa.array(extra, pa.string())
+    arrow_rows = pa.table(arrays)
+    con.register("_arrow_src", arrow_rows)
+    try:
+        con.execute(f"create temp table {SOURCE_TABLE} as select * from _arrow_src")
+    finally:
+        con.unregister("_arrow_src")
+
+
+def _csv_error(error: str, row: int) -> tuple[str, str]:
+    if "unexpected end of data" in error or "EOF" in error:
+        return "truncated", f"data row {row}: the file ends inside a quoted field (truncated?)"
+    if "field larger than field limit" in error:
+        return "readable", f"data row {row}: a field is longer than {_MAX_FIELD} characters"
+    return "readable", f"data row {row}: malformed CSV quoting ({error.split(':')[0]})"
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> SourceTable:
+    call = f"read_parquet({_literal(str(path))})"
+    try:
+        described = con.execute(f"describe select * from {call}").fetchall()
+    except duckdb.Error:
+        raise FileRejected("readable", "conformance", "not a readable Parquet file (corrupt or truncated)") from None
+    columns: dict[str, str] = {}
+    types: dict[str, str] = {}
+    renamed = []
+    for i, (name, duck_type, *_) in enumerate(described):
+        normalised = _column_name(name, i)
+        if is_cpr_like(str(name)):
+            raise FileRejected("cpr", "conformance", "a column name is CPR-like; the file is never loaded")
+        if normalised in columns:
+            raise FileRejected("header", "conformance", f"column {normalised} appears twice")
+        columns[normalised], types[normalised] = f"c{i}", str(duck_type)
+        renamed.append(f"{_quote(name)} as c{i}")
+    from_sql = f"(select {', '.join(renamed) or '1 as c0'} from {call})"
+    return SourceTable(columns, types, from_sql, "parquet")
+
+
+def _quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'

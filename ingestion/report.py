@@ -1,0 +1,90 @@
+"""What one ingestion run did, in numbers and names (never values)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ingestion.ledger import CHECK_KINDS, CheckResult
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    name: str
+    source: str | None
+    dataset: str | None
+    status: str  # loaded | rejected | duplicate
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    reason: str = ""
+    file_id: int | None = None
+
+    def line(self) -> str:
+        where = f"{self.source}/{self.name}" if self.source else self.name
+        if self.status == "loaded":
+            text = f"{where}: loaded {self.rows_loaded} of {self.rows_read} rows"
+            return text + (f", {self.rows_quarantined} quarantined" if self.rows_quarantined else "")
+        if self.status == "duplicate":
+            return f"{where}: duplicate ({self.reason})"
+        return f"{where}: rejected: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    files: list[FileOutcome] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    resolved_rows: dict[str, int] = field(default_factory=dict)
+    unreferenced: dict[str, int] = field(default_factory=dict)
+    withdrawn_persons: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def failed_files(self) -> list[FileOutcome]:
+        """Files rejected in this run (Airflow fails the task visibly when there are any)."""
+        return [f for f in self.files if f.status == "rejected"]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files if f.status == "loaded")
+
+    def check_table(self) -> list[tuple[str, str, int, int, int]]:
+        """(check_kind, dataset, checks passed, checks failed, rows failed) over this run."""
+        merged: dict[tuple, int] = defaultdict(int)
+        for c in self.checks:
+            merged[(c.check_kind, c.dataset or "-", c.engine, c.check_name, c.column_name)] += c.failed
+        table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        for (kind, dataset, engine, *_), failed in merged.items():
+            cell = table[(kind, dataset)]
+            cell[1 if failed else 0] += 1
+            cell[2] += failed if engine != "file" else 0
+        order = {kind: i for i, kind in enumerate(CHECK_KINDS)}
+        return sorted(((k, d, *v) for (k, d), v in table.items()), key=lambda r: (order.get(r[0], 9), r[1]))
+
+    def __str__(self) -> str:
+        lines = [
+            f"ingest run {self.run_id}: {self.count('loaded')} loaded, {self.count('rejected')} rejected, "
+            f"{self.count('duplicate')} duplicate; {self.rows_loaded} rows loaded, "
+            f"{self.rows_quarantined} quarantined"
+        ]
+        lines += ["  " + f.line() for f in self.files]
+        unreferenced = {d: n for d, n in self.unreferenced.items() if n}
+        if unreferenced:
+            lines.append("  pointing to nothing (quarantined at resolution): "
+                         + ", ".join(f"{d} {n}" for d, n in unreferenced.items()))
+        if self.withdrawn_persons:
+            lines.append(f"  consent withdrawals in force: {self.withdrawn_persons} person(s)")
+        if self.resolved_rows:
+            lines.append("  resolved rows: " + ", ".join(f"{d} {n}" for d, n in self.resolved_rows.items()))
+        table = self.check_table()
+        if table:
+            lines.append(f"  {'check kind':<13} {'dataset':<20} {'passed':>6} {'failed':>6} {'bad rows':>9}")
+            lines += [f"  {k:<13} {d:<20} {p:>6} {f:>6} {r:>9}" for k, d, p, f, r in table]
+        return "\n".join(lines)

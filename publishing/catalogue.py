@@ -1,0 +1,88 @@
+"""The indicator catalogue (`publishing/catalogue.yaml`): the one place an indicator is defined.
+
+Disclosure control, the published files and the report read ids, units, kinds and families from
+here; the dbt model `marts.indicators` computes exactly these ids (a test checks the two agree).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
+
+
+class IndicatorSpec(BaseModel):
+    """One indicator as the catalogue describes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="indicator_id in every table")
+    title_en: str = Field(min_length=1)
+    title_da: str = Field(min_length=1)
+    unit: Literal["count", "share", "rate", "mean"]
+    kind: Literal["activity", "cohort"] = Field(
+        description="activity: period = calendar quarter; cohort: period = enrolment year"
+    )
+    person_level: bool = Field(description="false: n_persons null and never suppressed")
+    family: str | None = Field(
+        default=None, description="shared population: suppression spreads to every member"
+    )
+    definition: str = Field(min_length=1)
+    definition_da: str = Field(min_length=1)
+    numerator: str = Field(min_length=1)
+    denominator: str | None
+    n_persons: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _counts_have_no_denominator(self) -> IndicatorSpec:
+        # outcomes.md: "Counts: value = numerator = the count, denominator null."
+        if (self.unit == "count") != (self.denominator is None):
+            raise ValueError(f"{self.id}: a count has no denominator and only a count lacks one")
+        return self
+
+
+class Catalogue(BaseModel):
+    """The whole catalogue, in file order (the order tables and the report list indicators)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: str
+    indicators: tuple[IndicatorSpec, ...]
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Catalogue:
+        ids = [spec.id for spec in self.indicators]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"indicator id(s) listed twice: {', '.join(duplicates)}")
+        return self
+
+    @cached_property
+    def by_id(self) -> dict[str, IndicatorSpec]:
+        return {spec.id: spec for spec in self.indicators}
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(spec.id for spec in self.indicators)
+
+    def families(self) -> dict[str, tuple[str, ...]]:
+        """Family name -> member ids (shared populations, disclosure control rule (b))."""
+        found: dict[str, list[str]] = {}
+        for spec in self.indicators:
+            if spec.family:
+                found.setdefault(spec.family, []).append(spec.id)
+        return {name: tuple(members) for name, members in found.items()}
+
+
+def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
+    """Read and validate the catalogue; a broken file fails with its path and the field at fault."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Catalogue.model_validate(raw)
+    except (OSError, yaml.YAMLError, ValidationError) as error:
+        raise ValueError(f"indicator catalogue {path}: {error}") from error

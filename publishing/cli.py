@@ -1,0 +1,42 @@
+"""`sammen publish --home DIR`: disclosure control and the published files, on their own."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+
+def _publish_command(args: argparse.Namespace) -> int:
+    from publishing import publish
+    from sammen.home import Home
+    from sammen.progress import Progress
+    from sammen.settings import Settings
+
+    settings = Settings().with_overrides(
+        cutoff=args.cutoff, disclosure_threshold=args.disclosure_threshold
+    )
+    report = publish(Home.at(args.home), settings, Progress(quiet=args.quiet))
+    print(report)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "publish",
+        help="disclosure control of marts.indicators; write DIR/published/ (aggregates only)",
+        description=(
+            "Read marts.indicators, suppress small counts (outcomes.md 'Disclosure control') and "
+            "write indicators.csv/_excel.csv/.parquet/.json, catalogue.yaml, report.html and "
+            "manifest.json to DIR/published/."
+        ),
+    )
+    parser.add_argument("--home", required=True, help="the sammen home folder (e.g. ./var)")
+    parser.add_argument(
+        "--cutoff", type=dt.date.fromisoformat, help="the cutoff the marts were built with"
+    )
+    parser.add_argument(
+        "--disclosure-threshold", type=int,
+        help="smallest count that may be published (default 5; may only be raised)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.set_defaults(func=_publish_command)

@@ -1,0 +1,68 @@
+"""Shared fixtures. The expensive one, `demo_home`, runs the real CLI once per test session:
+`sammen synth` then `sammen run` on a small synthetic home, so acceptance tests, the published-folder
+scanners and the cross-target comparisons all look at one real run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sammen.home import Home
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_PERSONS = int(os.environ.get("SAMMEN_TEST_PERSONS", "400"))
+
+
+def sammen_command() -> list[str]:
+    """The installed console script next to the running interpreter (the project's .venv)."""
+    script = Path(sys.executable).with_name("sammen")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sammen.cli"]
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    home: Home
+    synth: subprocess.CompletedProcess
+    run: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    home = Home.at(tmp_path_factory.mktemp("demo"))
+    env = {**os.environ, "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False", "DO_NOT_TRACK": "1"}
+    synth = subprocess.run(
+        [*sammen_command(), "synth", "--home", str(home.root), "--persons", str(DEMO_PERSONS), "--seed", "11"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert synth.returncode == 0, synth.stderr[-4000:]
+    run = subprocess.run(
+        [*sammen_command(), "run", "--home", str(home.root)],
+        capture_output=True, text=True, env=env, timeout=900,
+    )
+    assert run.returncode == 0, (run.stdout[-3000:], run.stderr[-6000:])
+    return DemoRun(home, synth, run)
+
+
+@pytest.fixture(scope="session")
+def demo_home(demo_run: DemoRun) -> Home:
+    return demo_run.home
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    return Home.at(tmp_path / "home").ensure()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium; the suite fails (not skips) without it: `make system-deps` installs it."""
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail("headless Chromium is missing: run `make system-deps` (Debian package chromium)")
+    return path

@@ -1,0 +1,1 @@
+"""Test helpers by area (browser, report, ...)."""

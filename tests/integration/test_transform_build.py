@@ -1,0 +1,127 @@
+"""transform.build on a small random warehouse: a full build (all dbt tests, unit tests included),
+docs, the Parquet export, read-only queries, and a nightly build that must equal a full one."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from helpers.warehouse import MARTS, demo_rows, person_key, read_marts, write_resolved
+
+from sammen.home import Home
+from sammen.progress import Progress
+from sammen.settings import Settings
+from transform import TransformError, build
+from transform.query import QueryError, run_query
+
+pytestmark = pytest.mark.slow
+NOT_INDICATORS = ("path:models/marts/indicators",)
+CUTOFF = dt.date(2025, 9, 30)
+
+
+# Enrolments from 2022 on: by the cutoff many are settled, so a nightly build can keep them.
+ROWS = demo_rows(persons=40, seed=3, start=dt.date(2022, 1, 1), days=1300)
+ENROLLED_BY_CUTOFF = sum(1 for row in ROWS["enrolments"] if row["enrolled_on"] <= CUTOFF)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Home, object]:
+    home = Home.at(tmp_path_factory.mktemp("transform")).ensure()
+    write_resolved(home.warehouse, ROWS)
+    result = build(home, Settings(), CUTOFF, Progress(quiet=True), exclude=NOT_INDICATORS)
+    return home, result
+
+
+def test_full_build_runs_models_data_tests_and_unit_tests(built):
+    # GIVEN a fresh warehouse WHEN built THEN it is a full build with models and tests run
+    _, result = built
+    assert not result.nightly
+    assert result.models >= 20 and result.tests >= 100
+
+
+def test_every_mart_column_is_described_in_the_published_docs(built):
+    home, _ = built
+    manifest = json.loads((home.docs / "dbt" / "manifest.json").read_text())
+    marts = {n["name"]: n for n in manifest["nodes"].values()
+             if n["resource_type"] == "model" and n["schema"] == "marts" and n["name"] in MARTS}
+    assert set(marts) == set(MARTS)
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        for name, node in marts.items():
+            columns = [r[0] for r in connection.execute(f"describe marts.{name}").fetchall()]
+            undescribed = [c for c in columns if not node["columns"].get(c, {}).get("description")]
+            assert undescribed == [], name
+    assert (home.docs / "dbt" / "static_index.html").stat().st_size > 10_000
+
+
+def test_parquet_export_holds_every_mart_row(built):
+    home, _ = built
+    in_warehouse = read_marts(home.warehouse)
+    for mart in MARTS:
+        assert pq.read_table(home.marts / f"{mart}.parquet").num_rows == len(in_warehouse[mart])
+    cohort_size = len(in_warehouse["cohort"])  # compared as a count: no row (or key) in the report
+    assert cohort_size == ENROLLED_BY_CUTOFF
+
+
+def test_query_reads_the_marts_without_schema_prefix(built):
+    home, _ = built
+    columns, rows = run_query(home, "select count(*) as enrolments from cohort")
+    assert columns == ["enrolments"] and rows == [(ENROLLED_BY_CUTOFF,)]
+
+
+@pytest.mark.parametrize("statement", [
+    "delete from cohort",
+    "create table marts.scratch as select 1 as x",
+    "insert into cohort select * from cohort",
+])
+def test_query_refuses_writes_with_a_clear_error(built, statement):
+    home, _ = built
+    with pytest.raises(QueryError, match="read-only"):
+        run_query(home, statement)
+    assert run_query(home, "select count(*) from cohort")[1] == [(ENROLLED_BY_CUTOFF,)]
+
+
+def test_query_cli_prints_a_table(built, capsys):
+    from transform import cli
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    home, _ = built
+    args = parser.parse_args(["query", "--home", str(home.root), "select 'x' as answer"])
+    assert args.func(args) == 0
+    assert "answer" in capsys.readouterr().out
+
+
+def test_nightly_build_equals_a_full_build(built, tmp_path):
+    # GIVEN the built warehouse, then one more day of extracts: the cutoff moves a day and one
+    # person's admission is corrected
+    home, _ = built
+    rows = demo_rows(persons=40, seed=3, start=dt.date(2022, 1, 1), days=1300)
+    corrected = next(r for r in rows["admissions"] if r["person_key"] == person_key(5))
+    corrected["discharged_at"] = None
+    write_resolved(home.warehouse, rows)
+    nightly_cutoff = CUTOFF + dt.timedelta(days=1)
+    # WHEN a nightly build runs on top, and a full build on a fresh copy
+    nightly = build(home, Settings(), nightly_cutoff, Progress(quiet=True),
+                    exclude=(*NOT_INDICATORS, "test_type:unit"), docs=False)
+    fresh = Home.at(tmp_path / "fresh").ensure()
+    write_resolved(fresh.warehouse, rows)
+    full = build(fresh, Settings(), nightly_cutoff, Progress(quiet=True),
+                 exclude=(*NOT_INDICATORS, "test_type:unit"), docs=False)
+    # THEN the nightly one was incremental and every mart row is the same
+    assert nightly.nightly and not full.nightly
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        rebuilt, total = connection.execute(
+            "select count(*) filter (where needs_rebuild), count(*) "
+            "from intermediate.int_enrolments_flagged_for_rebuild"
+        ).fetchone()
+    assert 0 < rebuilt < total
+    assert read_marts(home.warehouse) == read_marts(fresh.warehouse)
+
+
+def test_build_without_warehouse_is_a_clear_error(tmp_path):
+    with pytest.raises(TransformError, match="no warehouse"):
+        build(Home.at(tmp_path), Settings(), CUTOFF, Progress(quiet=True))

@@ -1,0 +1,72 @@
+"""CPR-like values (extracts.md): the Python and the bulk SQL definitions agree, on true and false
+positives alike."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from helpers.ingestion import key
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingestion.cpr import is_cpr_like, is_cpr_number, sql_candidate, sql_confirmed
+
+CPR_LIKE = [
+    "0101901234",
+    "010190-1234",
+    "x 010190-1234",
+    "ENR_0101901234",
+    "2902001234",  # 29 Feb 2000 exists
+    "note: 3112991234.",
+    "3201901234 0101901234",  # the second one is valid
+    "0101901234-3201901234",
+    "(0101901234)",
+]
+NOT_CPR_LIKE = [
+    key(1),  # a 64-hex person_key: its digits always touch letters or digits
+    "2902011234",  # 29 Feb 1901 / 2001 do not exist
+    "3201901234",  # day 32
+    "0113901234",  # month 13
+    "a0101901234",
+    "0101901234b",
+    "æ0101901234",  # a Danish letter is a letter
+    "01019012345",  # 11 digits: no separate word
+    "010190--1234",
+    "010190 1234",
+    "2025-03-01 10:00",
+    "12345678",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def con():
+    with duckdb.connect() as connection:
+        yield connection
+
+
+@pytest.mark.parametrize("text", CPR_LIKE)
+def test_cpr_like_values_are_found_in_python_and_sql(con, text):
+    # GIVEN a field holding a CPR-like word WHEN both definitions look at it THEN both find it
+    assert is_cpr_like(text)
+    assert con.execute(f"select {sql_candidate(['?'])} and {sql_confirmed('?')}", [text, text]).fetchone()[0]
+
+
+@pytest.mark.parametrize("text", NOT_CPR_LIKE)
+def test_lookalikes_are_not_cpr_like(con, text):
+    assert not is_cpr_like(text)
+    assert not con.execute(f"select {sql_confirmed('?')}", [text]).fetchone()[0]
+
+
+def test_cpr_number_format_for_pseudonymisation():
+    assert is_cpr_number(" 010190-1234 ") and is_cpr_number("0101901234")
+    assert not is_cpr_number("0101901234x") and not is_cpr_number("3201901234")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789-_ aæ.x", max_size=30))
+def test_python_and_sql_agree_on_any_text(con, text):
+    # GIVEN any short text of digits, hyphens, letters and separators
+    # WHEN both definitions judge it THEN they agree (the bulk check is the spec's definition)
+    sql = con.execute(f"select {sql_candidate(['?'])} and {sql_confirmed('?')}", [text, text]).fetchone()[0]
+    assert sql == is_cpr_like(text)

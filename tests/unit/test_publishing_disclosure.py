@@ -1,0 +1,238 @@
+"""Disclosure control rule by rule (outcomes.md "Disclosure control"), on hand-made cells."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from helpers.publishing import attack, cell, lookup
+
+from publishing.catalogue import load_catalogue
+from publishing.disclosure import (
+    DisclosureBreach,
+    DisclosureInputError,
+    check_controlled,
+    control,
+)
+from sammen.settings import Settings
+
+CATALOGUE = load_catalogue()
+A, B = "alpha", "beta"
+
+
+def run(rows: list[dict], threshold: int = 5, **options: bool) -> dict:
+    return lookup(control(pd.DataFrame(rows), CATALOGUE, threshold, **options).table)
+
+
+def reasons(cells: dict) -> dict:
+    return {key: row["suppression_reason"] for key, row in cells.items() if row["suppressed"]}
+
+
+def grid(indicator: str, period: str, counts: dict[tuple[str, str], int]) -> list[dict]:
+    return [cell(indicator, period, p, m, n) for (p, m), n in counts.items()]
+
+
+# ---- primary ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "n_persons", "hidden"),
+    [
+        (4, None, 4, True),  # a count of 4
+        (5, None, 5, False),  # a count of 5
+        (3, 40, 40, True),  # share numerator 1..4
+        (37, 40, 40, True),  # share complement 1..4
+        (0, 40, 40, False),  # share numerator 0 is not small
+        (40, 40, 40, False),  # complement 0 is not small
+        (20, 40, 4, True),  # n_persons 1..4
+        (0, 0, 0, False),  # empty population: published as is
+    ],
+)
+def test_primary_rule_for_counts_and_shares(
+    numerator: int, denominator: int | None, n_persons: int, hidden: bool
+) -> None:
+    indicator = "cohort_size" if denominator is None else "volunteer_share"
+    cells = run([cell(indicator, "2025", A, "101", numerator, denominator, n_persons)])
+    got = cells[(indicator, "2025", A, "101")]
+    assert got["suppressed"] is hidden
+    assert got["suppression_reason"] == ("primary" if hidden else None)
+
+
+def test_rates_and_means_are_judged_by_n_persons_alone() -> None:
+    # GIVEN a rate with a small numerator (3 stays) over 30 persons, and a mean over 4 persons
+    cells = run([
+        cell("stay_rate_pre", "2025", A, "101", 3, 30, 30),
+        cell("swemwbs_change_mean", "2025", A, "101", 40, 4, 4),
+    ])
+    assert not cells[("stay_rate_pre", "2025", A, "101")]["suppressed"]
+    assert cells[("swemwbs_change_mean", "2025", A, "101")]["suppression_reason"] == "primary"
+
+
+def test_complement_rule_against_the_cohort_size_cell() -> None:
+    # GIVEN cohort 20 persons; a subset population of 17 (3 short) and one of 15 (5 short)
+    cells = run([
+        cell("cohort_size", "2025", A, "101", 20),
+        cell("arrived_own_share", "2025", A, "101", 8, 17),
+        cell("swemwbs_change_mean", "2025", A, "101", 30, 15),
+    ])
+    assert cells[("arrived_own_share", "2025", A, "101")]["suppression_reason"] == "primary"
+    assert not cells[("swemwbs_change_mean", "2025", A, "101")]["suppressed"]
+
+
+def test_a_higher_threshold_suppresses_more() -> None:
+    rows = [cell("cohort_size", "2025", A, "101", 6)]
+    assert not run(rows, threshold=5)[("cohort_size", "2025", A, "101")]["suppressed"]
+    assert run(rows, threshold=7)[("cohort_size", "2025", A, "101")]["suppressed"]
+
+
+def test_threshold_may_only_be_raised() -> None:
+    with pytest.raises(ValueError, match="may only be raised"):
+        Settings(disclosure_threshold=4)
+    with pytest.raises(ValueError, match="may only be raised"):
+        control(pd.DataFrame([cell("cohort_size", "2025", A, "101", 6)]), CATALOGUE, 3)
+
+
+def test_attendances_and_sessions_held_are_never_suppressed() -> None:
+    cells = run([
+        cell("attendances", "2025-Q1", A, "all", 2, n_persons=None),
+        cell("sessions_held", "2025-Q1", A, "all", 1, n_persons=None),
+        cell("sessions_held", "2025-Q1", "all", "all", 9, n_persons=None),
+    ])
+    assert not any(row["suppressed"] for row in cells.values())
+    assert cells[("attendances", "2025-Q1", A, "all")]["numerator"] == 2
+
+
+# ---- secondary --------------------------------------------------------------------------------
+
+
+def test_secondary_picks_the_smallest_other_member_ties_by_municipality_text() -> None:
+    # GIVEN under (alpha, all): 101 = 3 (primary), 147 = 9, 151 = 9, 751 = 20
+    counts = {(A, "101"): 3, (A, "151"): 9, (A, "147"): 9, (A, "751"): 20, (A, "all"): 41}
+    cells = run(grid("cohort_size", "2025", counts))
+    assert reasons(cells) == {
+        ("cohort_size", "2025", A, "101"): "primary",
+        ("cohort_size", "2025", A, "147"): "secondary",  # 147 < 151 as text
+    }
+
+
+def test_secondary_suppresses_the_total_when_no_member_can_go() -> None:
+    # GIVEN a programme in one municipality only: the member equals the total
+    counts = {(A, "101"): 3, (A, "all"): 8, (B, "101"): 5, (B, "all"): 5, ("all", "all"): 13,
+              ("all", "101"): 13}
+    table = control(pd.DataFrame(grid("cohort_size", "2025", counts)), CATALOGUE, 5).table
+    # (alpha, 101) = 3 is primary; the group under (alpha, all) has no other member with
+    # persons, so its total (alpha, all) goes; no group with a published total keeps one hidden
+    assert lookup(table)[("cohort_size", "2025", A, "all")]["suppression_reason"] == "secondary"
+    assert attack(table, CATALOGUE) == set()
+
+
+def test_a_group_without_a_published_total_is_left_alone() -> None:
+    counts = {(A, "101"): 3, (A, "147"): 9, (A, "751"): 20}  # no (alpha, all) cell
+    cells = run(grid("cohort_size", "2025", counts))
+    assert reasons(cells) == {("cohort_size", "2025", A, "101"): "primary"}
+
+
+def test_members_without_persons_are_never_chosen() -> None:
+    # GIVEN an event share whose other member has no events (n_persons 0)
+    rows = [
+        cell("readmission_30d_share", "2025", A, "101", 2, 9, 4),
+        cell("readmission_30d_share", "2025", A, "147", 0, 0, 0),
+        cell("readmission_30d_share", "2025", A, "all", 2, 9, 4),
+    ]
+    cells = run(rows)
+    assert not cells[("readmission_30d_share", "2025", A, "147")]["suppressed"]
+
+
+def test_suppression_spreads_over_programmes_in_a_second_margin() -> None:
+    # the municipality margin: (alpha,101) hidden alone under (all,101) -> (beta,101) goes
+    counts = {(A, "101"): 3, (A, "147"): 10, (A, "all"): 13, (B, "101"): 8, (B, "147"): 12,
+              (B, "all"): 20, ("all", "101"): 11, ("all", "147"): 22, ("all", "all"): 33}
+    cells = run(grid("cohort_size", "2025", counts))
+    assert set(reasons(cells)) == {
+        ("cohort_size", "2025", A, "101"), ("cohort_size", "2025", A, "147"),
+        ("cohort_size", "2025", B, "101"), ("cohort_size", "2025", B, "147"),
+    }
+
+
+def test_linked_quarters_suppress_the_total_year_when_needed() -> None:
+    # GIVEN a year whose only quarter with enrolments is small: the year goes with it
+    rows = [cell("new_enrolments", "2025-Q1", A, "101", 3), cell("cohort_size", "2025", A, "101", 3)]
+    cells = run(rows)
+    assert cells[("cohort_size", "2025", A, "101")]["suppression_reason"] == "primary"
+    rows = [cell("new_enrolments", "2025-Q1", A, "101", 3), cell("new_enrolments", "2025-Q2", A, "101", 6),
+            cell("cohort_size", "2025", A, "101", 9)]
+    cells = run(rows)
+    assert cells[("new_enrolments", "2025-Q2", A, "101")]["suppression_reason"] == "secondary"
+
+
+def test_shared_population_a_and_b() -> None:
+    rows = [
+        # (a): cohort_size (alpha, 147) is hidden as secondary beside the primary (alpha, 101)
+        cell("cohort_size", "2025", A, "101", 3),
+        cell("cohort_size", "2025", A, "147", 10),
+        cell("cohort_size", "2025", A, "all", 13),
+        cell("volunteer_share", "2025", A, "147", 5, 10),
+        cell("stay_rate_pre", "2025", B, "101", 10, 40, 40),
+        cell("bed_day_rate_post", "2025", B, "101", 90, 40, 40),
+        cell("involuntary_share_post", "2025", B, "101", 2, 40, 40),  # primary: 2 persons
+        cell("followed_psychiatry_7d_share", "2025", B, "101", 0, 0, 0),  # other family, empty
+        cell("stay_rate_post", "2025", B, "147", 0, 0, 0),  # empty member stays as it is
+        cell("involuntary_share_pre", "2025", B, "147", 1, 30, 30),
+    ]
+    cells = run(rows)
+    assert cells[("volunteer_share", "2025", A, "147")]["suppression_reason"] == "secondary"
+    assert cells[("stay_rate_pre", "2025", B, "101")]["suppression_reason"] == "secondary"
+    assert cells[("bed_day_rate_post", "2025", B, "101")]["suppression_reason"] == "secondary"
+    assert not cells[("followed_psychiatry_7d_share", "2025", B, "101")]["suppressed"]
+    assert not cells[("stay_rate_post", "2025", B, "147")]["suppressed"]
+
+
+def test_beyond_the_spec_a_hidden_total_is_not_left_as_a_sum_of_published_members() -> None:
+    # GIVEN quarters of (all, all): Q1 = 3 hides Q2 (linked rule); Q2 (all, all) is the sum of
+    # its published programmes alpha 4+... -> here alpha 6 and beta 7 under Q2
+    rows = [
+        cell("new_enrolments", "2025-Q1", "all", "all", 3),
+        cell("new_enrolments", "2025-Q1", A, "all", 3),
+        cell("new_enrolments", "2025-Q2", "all", "all", 13),
+        cell("new_enrolments", "2025-Q2", A, "all", 6),
+        cell("new_enrolments", "2025-Q2", B, "all", 7),
+        cell("new_enrolments", "2025-Q3", "all", "all", 20),
+        cell("new_enrolments", "2025-Q3", A, "all", 8),
+        cell("new_enrolments", "2025-Q3", B, "all", 12),
+        cell("cohort_size", "2025", "all", "all", 36),
+    ]
+    spec_only = control(pd.DataFrame(rows), CATALOGUE, 5, guard_totals=False).table
+    guarded = control(pd.DataFrame(rows), CATALOGUE, 5).table
+    # WHEN the attacker adds Q2's programmes and subtracts from the year
+    # THEN with the spec's rules alone the primary Q1 falls out; with the guard nothing does
+    leaked = attack(spec_only, CATALOGUE)
+    assert (("new_enrolments", "2025-Q1", "all", "all"), "numerator") in leaked
+    assert attack(guarded, CATALOGUE) == set()
+
+
+# ---- input and output checks ------------------------------------------------------------------
+
+
+def test_unknown_indicator_is_refused() -> None:
+    with pytest.raises(DisclosureInputError, match="not in the catalogue: made_up"):
+        control(pd.DataFrame([cell("made_up", "2025", A, "101", 9)]), CATALOGUE, 5)
+
+
+def test_duplicated_cell_is_refused() -> None:
+    rows = [cell("cohort_size", "2025", A, "101", 9)] * 2
+    with pytest.raises(DisclosureInputError, match="listed twice: cohort_size/2025/alpha/101"):
+        control(pd.DataFrame(rows), CATALOGUE, 5)
+
+
+def test_missing_column_is_refused() -> None:
+    with pytest.raises(DisclosureInputError, match="lacks column"):
+        control(pd.DataFrame([{"indicator_id": "cohort_size"}]), CATALOGUE, 5)
+
+
+def test_check_controlled_refuses_an_unsuppressed_small_count() -> None:
+    table = control(pd.DataFrame([cell("cohort_size", "2025", A, "101", 9)]), CATALOGUE, 5).table
+    check_controlled(table, CATALOGUE, 5)  # a controlled table passes
+    with pytest.raises(DisclosureBreach, match="fewer than 10 persons"):
+        check_controlled(table, CATALOGUE, 10)
+    table.loc[0, "suppressed"] = True
+    with pytest.raises(DisclosureBreach, match="still carry a number"):
+        check_controlled(table, CATALOGUE, 5)

@@ -1,0 +1,172 @@
+"""`transform.build`: dbt build of the marts, then docs and the Parquet export.
+
+Full or nightly: a build remembers (in its dbt target folder) the cutoff, the vars and a
+fingerprint of the dbt project it ran with. The next build on the same warehouse is a nightly
+(incremental) one when the project and the vars are unchanged and the cutoff has not moved back:
+the enrolment marts then recompute only the enrolments whose outcomes can still change (see
+dbt_project/macros/nightly.sql). Anything else is a full refresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sammen.home import Home
+from sammen.lock import writer_lock
+from sammen.progress import Progress
+from sammen.settings import Settings
+from transform import export, postgres
+from transform.runner import DbtPaths, TransformError, invoke
+
+TARGETS = ("duckdb", "postgres")
+STATE_FILE = "sammen_build_state.json"
+DOCS_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json")
+
+__all__ = ["BuildResult", "TransformError", "build"]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    target: str
+    cutoff: dt.date
+    nightly: bool
+    seconds: float
+    models: int
+    tests: int
+
+
+def build(
+    home: Home,
+    settings: Settings,
+    cutoff: dt.date,
+    progress: Progress,
+    *,
+    target: str = "duckdb",
+    full_refresh: bool = False,
+    postgres_database: str | None = None,
+    exclude: tuple[str, ...] = (),
+    docs: bool = True,
+) -> BuildResult:
+    """Build the marts for `cutoff`; on DuckDB also publish dbt docs and the Parquet marts.
+
+    `exclude` takes dbt selectors left out of the build (tests use it to build only the outcome
+    marts, without the indicators); `docs=False` skips dbt docs (tests, to save time).
+    """
+    if target not in TARGETS:
+        raise TransformError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
+    if not home.warehouse.exists():
+        raise TransformError(f"no warehouse at {home.warehouse}: run `sammen ingest` first")
+    started = time.perf_counter()
+    paths = DbtPaths.for_home(home, target)
+    variables = _variables(settings, cutoff)
+    env = {"SAMMEN_WAREHOUSE": str(home.warehouse)}
+    with writer_lock(home):
+        if target == "postgres":
+            database = postgres_database or postgres.DEFAULT_DATABASE
+            env |= postgres.environment(database)
+            with progress.stage(f"copy resolved tables to PostgreSQL database {database}"):
+                postgres.copy_resolved(home.warehouse, database)
+        state = _State(paths.target / STATE_FILE)
+        nightly = not full_refresh and state.allows_nightly(variables, cutoff)
+        if nightly:
+            variables["previous_cutoff"] = state.cutoff
+        kind = "nightly (incremental)" if nightly else "full"
+        with progress.stage(f"dbt build, {kind}, target {target}, cutoff {cutoff.isoformat()}"):
+            state.forget()
+            nodes = invoke(
+                ["build", *([] if nightly else ["--full-refresh"]), *_excluding(exclude)],
+                paths, target, variables, env,
+            )
+            state.remember(variables, cutoff)
+        if target == "duckdb":
+            if docs and not (nightly and _docs_current(home)):
+                with progress.stage("dbt docs generate"):
+                    invoke(["docs", "generate", "--static"], paths, target, variables, env)
+                    _publish_docs(paths.target, home.docs / "dbt")
+            with progress.stage("export marts to Parquet"):
+                exported = export.export_marts(home.warehouse, home.marts)
+                progress.say(f"exported {len(exported)} marts to {home.marts}")
+    kinds = [str(node.node.resource_type) for node in nodes]  # type: ignore[attr-defined]
+    return BuildResult(
+        target=target,
+        cutoff=cutoff,
+        nightly=nightly,
+        seconds=time.perf_counter() - started,
+        models=kinds.count("model"),
+        tests=kinds.count("test") + kinds.count("unit_test"),
+    )
+
+
+def _excluding(selectors: tuple[str, ...]) -> list[str]:
+    return ["--exclude", *selectors] if selectors else []
+
+
+def _variables(settings: Settings, cutoff: dt.date) -> dict[str, object]:
+    variables: dict[str, object] = {"cutoff": cutoff.isoformat()}
+    if settings.region_coverage_start is not None:
+        variables["region_coverage_start"] = settings.region_coverage_start.isoformat()
+    return variables
+
+
+def project_fingerprint(project: Path) -> str:
+    """A hash of every file of the dbt project that shapes the marts (not target/ or logs/)."""
+    digest = hashlib.sha256()
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class _State:
+    """What the last successful build on this warehouse and target ran with."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.saved = json.loads(path.read_text()) if path.exists() else None
+
+    @property
+    def cutoff(self) -> str:
+        return self.saved["cutoff"] if self.saved else ""
+
+    def allows_nightly(self, variables: dict[str, object], cutoff: dt.date) -> bool:
+        if not self.saved:
+            return False
+        from sammen.settings import DBT_PROJECT_DIR
+
+        return (
+            self.saved["project"] == project_fingerprint(DBT_PROJECT_DIR)
+            and self.saved["vars"] == {k: v for k, v in variables.items() if k != "cutoff"}
+            and dt.date.fromisoformat(self.saved["cutoff"]) <= cutoff
+        )
+
+    def forget(self) -> None:
+        """A build that fails half-way leaves marts the next build must not trust."""
+        self.path.unlink(missing_ok=True)
+
+    def remember(self, variables: dict[str, object], cutoff: dt.date) -> None:
+        from sammen.settings import DBT_PROJECT_DIR
+
+        kept = {k: v for k, v in variables.items() if k not in ("cutoff", "previous_cutoff")}
+        self.path.write_text(json.dumps({
+            "cutoff": cutoff.isoformat(),
+            "vars": kept,
+            "project": project_fingerprint(DBT_PROJECT_DIR),
+        }))
+
+
+def _docs_current(home: Home) -> bool:
+    return all((home.docs / "dbt" / name).exists() for name in DOCS_FILES)
+
+
+def _publish_docs(target_path: Path, destination: Path) -> None:
+    """Copy the generated site (index + manifest + catalog, and the one-file static page)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_FILES:
+        shutil.copy2(target_path / name, destination / name)

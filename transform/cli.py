@@ -1,0 +1,73 @@
+"""`sammen transform` (dbt build of the marts) and `sammen query` (read-only SQL on the marts)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import sys
+
+from sammen.home import Home
+from sammen.progress import Progress
+from sammen.settings import Settings
+
+
+def _transform_command(args: argparse.Namespace) -> int:
+    import transform
+
+    home = Home.at(args.home)
+    settings = Settings().with_overrides(cutoff=args.cutoff)
+    cutoff = settings.cutoff or _computed_cutoff(home)
+    progress = Progress(quiet=args.quiet)
+    result = transform.build(
+        home, settings, cutoff, progress, target=args.target, full_refresh=args.full_refresh
+    )
+    kind = "nightly" if result.nightly else "full"
+    print(
+        f"transform ({kind}, {result.target}) done for cutoff {cutoff.isoformat()}: "
+        f"{result.models} models, {result.tests} tests in {result.seconds:.1f} s"
+    )
+    return 0
+
+
+def _computed_cutoff(home: Home) -> dt.date:
+    from ingestion.ledger import compute_cutoff
+
+    return compute_cutoff(home)
+
+
+def _query_command(args: argparse.Namespace) -> int:
+    from transform.query import format_table, run_query
+
+    columns, rows = run_query(Home.at(args.home), args.sql)
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif columns:
+        print(format_table(columns, rows))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "transform",
+        help="build the outcome marts with dbt (staging → intermediate → marts)",
+        description="Run dbt build on the warehouse, then dbt docs and the Parquet export.",
+    )
+    parser.add_argument("--home", required=True, help="the sammen home folder")
+    parser.add_argument("--cutoff", type=dt.date.fromisoformat, help="override the cutoff date")
+    parser.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
+    parser.add_argument("--full-refresh", action="store_true", help="rebuild every mart row")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.set_defaults(func=_transform_command)
+
+    query = subparsers.add_parser(
+        "query",
+        help="read-only SQL against the marts",
+        description='Run one read-only SQL statement against the marts, e.g. "select * from cohort".',
+    )
+    query.add_argument("--home", required=True, help="the sammen home folder")
+    query.add_argument("--csv", action="store_true", help="write CSV instead of a table")
+    query.add_argument("sql", help="the SQL statement (tables of schema marts need no prefix)")
+    query.set_defaults(func=_query_command)

@@ -1,0 +1,118 @@
+"""Invoking dbt in-process (dbtRunner) for one home, with its own target and log folders.
+
+Each home gets `warehouse/dbt_target/<target>` and `warehouse/dbt_logs`, so builds of different
+homes never share dbt's partial-parse files or logs. Connection settings reach dbt only through
+environment variables read by `dbt_project/profiles.yml`; nothing secret is written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sammen.home import Home
+from sammen.settings import DBT_PROJECT_DIR
+
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+_DBT_LOCK = threading.Lock()  # dbt's in-process runner and os.environ are process-wide
+
+
+class TransformError(RuntimeError):
+    """dbt could not build the marts; the message lists the failing models and tests."""
+
+
+@dataclass(frozen=True)
+class DbtPaths:
+    project: Path
+    target: Path
+    logs: Path
+
+    @classmethod
+    def for_home(cls, home: Home, target: str) -> DbtPaths:
+        base = home.warehouse_dir
+        return cls(DBT_PROJECT_DIR, base / "dbt_target" / target, base / "dbt_logs")
+
+
+def invoke(
+    command: list[str], paths: DbtPaths, target: str, variables: Mapping[str, object],
+    env: Mapping[str, str],
+) -> list[object]:
+    """Run one dbt command; return its node results or raise TransformError naming what failed."""
+    from dbt.cli.main import dbtRunner
+
+    arguments = [
+        *command,
+        "--project-dir", str(paths.project),
+        "--profiles-dir", str(paths.project),
+        "--target", target,
+        "--target-path", str(paths.target),
+        "--log-path", str(paths.logs),
+        "--vars", json.dumps(dict(variables)),
+        "--quiet",
+        "--no-use-colors",
+        "--no-send-anonymous-usage-stats",
+    ]
+    paths.target.mkdir(parents=True, exist_ok=True)
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    with _DBT_LOCK, _environment(env):
+        try:
+            result = dbtRunner().invoke(arguments)
+        finally:
+            _release_duckdb()
+    nodes = list(getattr(result.result, "results", None) or [])
+    failures = [node for node in nodes if str(node.status) in FAILED_STATUSES]
+    if failures or not result.success:
+        raise TransformError(_failure_text(command[0], failures, result.exception))
+    return nodes
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open per process, so that later readers in
+    this process (Parquet export, publishing, tests) can open the warehouse read-only."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None and hasattr(environment, "close"):
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def _failure_text(command: str, failures: list[object], exception: BaseException | None) -> str:
+    lines = [f"dbt {command} failed"]
+    for node in failures:
+        kind = node.node.resource_type  # type: ignore[attr-defined]
+        lines.append(f"  {kind} {node.node.name}: {_redact(node.message)}")  # type: ignore[attr-defined]
+    if exception is not None:
+        lines.append(f"  {type(exception).__name__}: {_redact(str(exception))}")
+    if len(lines) == 1:
+        lines.append("  (no details from dbt; see warehouse/dbt_logs/dbt.log)")
+    return "\n".join(lines)
+
+
+def _redact(message: object) -> str:
+    """First lines of a dbt message; quoted literals are dropped from database errors, which may
+    quote a row's value (compilation and test messages only name models and columns)."""
+    text = " ".join(line.strip() for line in str(message or "").split("\n")[:4] if line.strip())
+    if "Compilation Error" not in text and "Parsing Error" not in text:
+        text = re.sub(r"'[^']*'", "'…'", text)
+    return text[:600]
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

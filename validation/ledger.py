@@ -1,0 +1,33 @@
+"""Recording batch-check results in `ledger.checks` through the ingestion package's ledger API.
+
+`ingestion.ledger` owns the `ledger` schema: `ensure_schema` creates it, `record_checks` appends
+rows (`checked` = rows looked at, `failed` = rows failing, `success`). Re-running a run replaces
+its GX rows, so this step is safe to repeat.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from validation.results import CheckResult
+
+
+def record_checks(con: duckdb.DuckDBPyConnection, run_id: str, results: list[CheckResult]) -> None:
+    from ingestion.ledger import ensure_schema
+    from ingestion.ledger import record_checks as append
+
+    ensure_schema(con)
+    con.execute("delete from ledger.checks where run_id = ? and engine = 'gx'", [run_id])
+    append(con, run_id, [
+        {
+            "engine": result.engine,
+            "dataset": result.dataset,
+            "check_name": result.check_name,
+            "column_name": result.column_name,
+            "check_kind": result.check_kind,
+            "checked": result.element_count,
+            "failed": result.unexpected_count,
+            "success": result.success,
+        }
+        for result in results
+    ])
