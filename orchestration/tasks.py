@@ -11,7 +11,6 @@ Messages name files, datasets, counts and reasons; never a row value.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,7 +22,7 @@ from sammen.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# dbt layers, built in this order; one Airflow task each (see docs/orchestration.md for why).
+# dbt layers, built in this order; one Airflow task each (README, "Orchestration with Airflow 3", says why).
 DBT_LAYERS: tuple[tuple[str, str], ...] = (
     ("staging", "resource_type:seed path:models/staging"),
     ("intermediate", "path:models/intermediate"),
@@ -99,17 +98,18 @@ def _ledger_rows(warehouse: Path, source: str | None = None) -> list[dict[str, A
 
 
 def _call_ingest(source: str, settings: Settings, progress: Progress) -> tuple[Any, bool]:
-    """ingestion.ingest, narrowed to this partner when the function offers a filter.
+    """ingestion.ingest, narrowed to this partner's landing folder.
 
-    Returns the report and whether the call was narrowed to `source`.
+    Each partner has its own DAG, so a run takes only its own partner's files (passed by name:
+    a file's name is unique within its landing folder); the other partners' files wait for
+    their own DAG, and their verdicts appear there. Returns the report and True (narrowed).
     """
     import ingestion
+    from orchestration.trigger import is_data_file
 
-    parameters = inspect.signature(ingestion.ingest).parameters
-    for name, value in (("sources", [source]), ("source", source)):
-        if name in parameters:
-            return ingestion.ingest(home(), settings, progress, **{name: value}), True
-    return ingestion.ingest(home(), settings, progress), False
+    folder = home().landing_for(source)
+    own = sorted(path.name for path in folder.iterdir() if is_data_file(path)) if folder.is_dir() else []
+    return ingestion.ingest(home(), settings, progress, files=own), True
 
 
 def ingest(source: str, files: list[str]) -> dict[str, Any]:
@@ -234,7 +234,9 @@ def dbt_layer(layer: str, cutoff: str) -> dict[str, Any]:
         from transform.runner import DbtPaths, invoke
 
         nodes = invoke(
-            ["build", "--select", *dict(DBT_LAYERS)[layer].split()],
+            # cautious: a test runs only when all its parents are in this layer (the marts'
+            # relationship tests to the seed must wait for the marts)
+            ["build", "--select", *dict(DBT_LAYERS)[layer].split(), "--indirect-selection", "cautious"],
             DbtPaths.for_home(target, "duckdb"),
             "duckdb",
             dbt_vars(cutoff, settings),

@@ -10,6 +10,7 @@ from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
 
+STAGES = ("ingest", "transform", "publish")
 SUMMARY_INDICATORS = ("cohort_size", "stay_rate_pre", "stay_rate_post", "retained_6m_share")
 
 
@@ -65,7 +66,11 @@ def summary(home: Home, cutoff: dt.date, progress: Progress) -> str:
         f"docs:       {home.docs}",
         "",
         "stage timings: "
-        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in progress.timings.items()),
+        + ", ".join(
+            f"{name} {seconds:.1f} s"
+            for name, seconds in progress.timings.items()
+            if name in STAGES
+        ),
     ]
     return "\n".join(lines)
 
