@@ -10,7 +10,7 @@ import json
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from helpers.warehouse import MARTS, demo_rows, person_key, read_marts, write_resolved
+from helpers.warehouse import MARTS, demo_rows, mart_rows, person_key, read_marts, write_resolved
 
 from sammen.home import Home
 from sammen.progress import Progress
@@ -125,3 +125,69 @@ def test_nightly_build_equals_a_full_build(built, tmp_path):
 def test_build_without_warehouse_is_a_clear_error(tmp_path):
     with pytest.raises(TransformError, match="no warehouse"):
         build(Home.at(tmp_path), Settings(), CUTOFF, Progress(quiet=True))
+
+
+# outcomes.md "Cohort" and "Well-being outcome" list these columns, in this order.
+SPEC_COLUMNS = {
+    "cohort": ["enrolment_id", "person_key", "programme", "municipality_code", "enrolled_on",
+               "ended_on", "age_band", "sex", "referral_source", "pre_complete", "post_days"],
+    "wellbeing_outcomes": ["enrolment_id", "instrument", "baseline", "follow_up", "change"],
+}
+
+
+def test_cohort_and_wellbeing_have_exactly_the_spec_columns(built):
+    home, _ = built
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        for mart, expected in SPEC_COLUMNS.items():
+            columns = [r[0] for r in connection.execute(f"describe marts.{mart}").fetchall()]
+            assert columns == expected, mart
+
+
+def test_cohort_ended_on_after_cutoff_is_null_and_later_enrolments_are_absent(built):
+    # GIVEN the demo rows, some enrolments ending or starting after the cutoff
+    home, _ = built
+    ended_after = {r["enrolment_id"] for r in ROWS["enrolments"]
+                   if r["enrolled_on"] <= CUTOFF and r["ended_on"] and r["ended_on"] > CUTOFF}
+    assert ended_after
+    # WHEN the cohort is read THEN those read as still running, and nothing starts after the cutoff
+    cohort = mart_rows(home.warehouse, "cohort")
+    assert all(cohort[e]["ended_on"] is None for e in ended_after)
+    assert max(row["enrolled_on"] for row in cohort.values()) <= CUTOFF
+
+
+def test_withdrawn_person_disappears_from_every_mart_and_its_parquet_file(tmp_path):
+    # GIVEN a built home, then a run in which one enrolled person withdraws consent: ingestion
+    # removes the person from every resolved table and keeps the key on the withdrawal list
+    home = Home.at(tmp_path / "withdrawal").ensure()
+    rows = demo_rows(persons=12, seed=8, start=dt.date(2024, 1, 1), days=500)
+    cutoff = dt.date(2025, 3, 31)
+    only_marts = (*NOT_INDICATORS, "test_type:unit")
+    write_resolved(home.warehouse, rows)
+    build(home, Settings(), cutoff, Progress(quiet=True), exclude=only_marts, docs=False)
+    withdrawn = next(r for r in rows["enrolments"] if r["enrolled_on"] <= cutoff)
+    key, enrolment_id = withdrawn["person_key"], withdrawn["enrolment_id"]
+    held_before = _parquet_holds(home, "cohort", "person_key", key)
+    assert held_before
+    remaining = {name: [r for r in table if r.get("person_key") != key] for name, table in rows.items()}
+    plans = {r["plan_id"] for r in remaining["action_plans"]}
+    remaining["plan_follow_ups"] = [r for r in rows["plan_follow_ups"] if r["plan_id"] in plans]
+    remaining["consent_withdrawals"] = [{"person_key": key, "withdrawn_on": cutoff}]
+    write_resolved(home.warehouse, remaining)
+    # WHEN the next (nightly) build runs
+    result = build(home, Settings(), cutoff + dt.timedelta(days=1), Progress(quiet=True),
+                   exclude=only_marts, docs=False)
+    # THEN neither the person nor the enrolment is left in any mart's Parquet file
+    assert result.nightly
+    # (booleans first: pytest would echo the arguments of a call inside the assert)
+    held_after = _parquet_holds(home, "cohort", "person_key", key)
+    assert not held_after
+    for mart in MARTS:
+        held = _parquet_holds(home, mart, "enrolment_id", enrolment_id)
+        assert not held, mart
+    assert len(read_marts(home.warehouse)["cohort"]) == sum(
+        1 for r in remaining["enrolments"] if r["enrolled_on"] <= cutoff + dt.timedelta(days=1))
+
+
+def _parquet_holds(home: Home, mart: str, column: str, value: str) -> bool:
+    """Whether a mart's Parquet file has a row with `value` (a bool: never the value in a message)."""
+    return value in pq.read_table(home.marts / f"{mart}.parquet", columns=[column]).column(0).to_pylist()

@@ -11,7 +11,7 @@ from contracts import CONTRACTS
 from contracts.reference import municipality_codes
 from sammen.settings import DBT_PROJECT_DIR, REPO_ROOT
 from transform.build import _State, project_fingerprint
-from transform.runner import _redact
+from transform.runner import redact
 
 
 def _sources() -> dict[str, dict[str, list[str]]]:
@@ -79,5 +79,14 @@ def test_state_allows_a_nightly_build_only_forward_with_same_project_and_vars(tm
 
 
 def test_database_error_messages_lose_quoted_values_compilation_errors_keep_names():
-    assert "0101901234" not in _redact("Runtime Error\nConversion Error: '0101901234' to INT")
-    assert "'columns'" in _redact("Compilation Error in model x\n its 'columns' are missing")
+    assert "0101901234" not in redact("Runtime Error\nConversion Error: '0101901234' to INT")
+    assert "'columns'" in redact("Compilation Error in model x\n its 'columns' are missing")
+
+
+def test_only_staging_models_read_sources_so_the_cutoff_applies_everywhere():
+    # GIVEN every model of the project WHEN their SQL is read
+    # THEN source() appears in staging only: every other model sees the rows cut at the cutoff
+    # (outcomes.md: no event dated after the cutoff is used anywhere)
+    models = DBT_PROJECT_DIR / "models"
+    readers = [p.relative_to(models) for p in models.rglob("*.sql") if "source(" in p.read_text()]
+    assert readers and all(path.parts[0] == "staging" for path in readers), readers

@@ -2,7 +2,8 @@
 -- admission_id, an admission joins the current stay when it starts before, or at most 4 hours
 -- after, the latest discharge so far (a transfer); an open admission keeps the stay open, so every
 -- later admission joins it. The latest discharge over all earlier admissions of the person is the
--- current stay's end: earlier stays ended more than 4 hours before it began.
+-- current stay's end: earlier stays ended more than 4 hours before it began. admission_id breaks
+-- ties byte-wise (binary_order), so the first admission of a stay is the same on every target.
 with
 
 admissions as (
@@ -17,7 +18,7 @@ running as (
         *,
         max(coalesce(discharged_at, cast('9999-12-31 00:00:00' as timestamp))) over (
             partition by person_key
-            order by admitted_at, admission_id
+            order by admitted_at, {{ binary_order('admission_id') }}
             rows between unbounded preceding and 1 preceding
         ) as previous_end_at
 
@@ -45,7 +46,7 @@ numbered as (
         *,
         sum(starts_stay) over (
             partition by person_key
-            order by admitted_at, admission_id
+            order by admitted_at, {{ binary_order('admission_id') }}
             rows between unbounded preceding and current row
         ) as stay_number
 
