@@ -20,14 +20,25 @@ The rules:
    unsuppressed member with the smallest n_persons > 0 (ties by programme, municipality as text,
    quarter) goes too, or, when there is none, the total. Passes repeat until nothing changes.
 
-One decision beyond the spec, where its rules leave a hole its own attack test would find: a
-group whose total is suppressed but whose members are all published gives the total away by
-addition (total = sum of members), and from there the spec's protected cells by subtraction
-(measured: 4 of 300 random tables leaked a primary count of 3 or 4 that way, e.g. a quarter's
-`new_enrolments (all, all)` suppressed by the linked rule and re-added from its programmes). So
-each group visit also checks that direction: a hidden total with no hidden member (n_persons > 0)
-gets its smallest member hidden too (`secondary`, same tie-break). It never fires in the spec's
-worked example; `guard_totals=False` gives the spec's rules alone.
+One decision beyond the spec (`guard_totals=True`, the default), because its procedure, followed
+literally, breaks its own goal ("no published output may let anyone learn a count of fewer than
+5 persons") and fails its own attack test ("combines published cells by addition and
+subtraction"). The secondary rule only guards groups whose total is *published*; a group whose
+total is *suppressed* while every member is published gives the total away by addition. Smallest
+case (6 persons, one programme, threshold 5): five enrol in municipality 101 in 2025-Q1, one in
+147 in 2025-Q2. The literal procedure hides cohort_size 147 (1, primary) and 101 (5, secondary)
+and new_enrolments Q2 (primary); the linked rule then hides new_enrolments Q1 (programme, all) (5,
+secondary), but publishes Q1 (programme, 101) = 5, its only member. So Q1 (programme, all) = 5,
+Q2 = cohort_size (programme, all) 6 - 5 = 1, and, since 5 is also the only quarter of 101,
+cohort_size 101 = 5 and cohort_size 147 = 6 - 5 = 1: the one person is recovered
+(tests/spec/test_spec_examples_disclosure.py). Of 3,000 small random record-level tables
+(8-22 persons, counts only) 74 leaked that way; with the guard none of 1,900 did (400 of them
+with shares, rates and two years). The guard closes the hole: a visited group whose total is suppressed and
+none of whose members (n_persons > 0) is gets its smallest member suppressed too (`secondary`,
+the spec's tie-break), in the same pass order. It never un-suppresses a cell; it does not fire
+in examples.md case 4 (the result there is exactly the worked one) nor on the 400-person demo
+run (3,287 primary and 111 secondary either way). `guard_totals=False` runs the spec's rules
+alone (kept for the tests that show the gap).
 
 T is `settings.disclosure_threshold` (5, configurable upward only: `Settings` refuses less).
 

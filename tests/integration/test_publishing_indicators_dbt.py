@@ -133,6 +133,43 @@ def test_shares_and_means_match_a_computation_from_records(built: tuple[Path, di
                         & (wellbeing["enrolled_on"].map(lambda d: d.year) == 2024)]
     mean = cells[("swemwbs_change_mean", "2024", "all", "all")]
     assert mean["value"] == pytest.approx(swemwbs["change"].mean())
+    # means: numerator = the sum of the values, denominator = how many, n_persons = whose
+    assert (mean["numerator"], mean["denominator"]) == (swemwbs["change"].sum(), len(swemwbs))
+    assert mean["n_persons"] == swemwbs["person_key"].nunique()
+
+
+def test_cohort_populations_match_a_computation_from_records(built: tuple[Path, dict]) -> None:
+    """Rates and involuntary shares over the full-window enrolments (pre_complete and
+    post_days = 365), n_persons their distinct persons; volunteer and action-plan shares over
+    all; arrived_own_share over enrolments with 4+ attendances."""
+    warehouse, rows = built
+    cells = lookup(read_indicators(warehouse))
+    cohort = pd.DataFrame(rows["cohort"])
+    year = cohort[cohort["enrolled_on"].map(lambda d: d.year) == 2024]
+    frame = (year.merge(pd.DataFrame(rows["admission_outcomes"]), on="enrolment_id")
+             .merge(pd.DataFrame(rows["participation_outcomes"]), on="enrolment_id")
+             .merge(pd.DataFrame(rows["coherence_outcomes"]), on="enrolment_id"))
+    full = frame[frame["pre_complete"] & (frame["post_days"] == 365)]
+    assert 0 < len(full) < len(frame)  # the fixture must leave some enrolments out
+    rate = cells[("stay_rate_post", "2024", "all", "all")]
+    assert (rate["numerator"], rate["denominator"]) == (full["stays_post"].sum(), len(full))
+    assert rate["n_persons"] == full["person_key"].nunique()
+    involuntary = cells[("involuntary_share_pre", "2024", "all", "all")]
+    assert involuntary["numerator"] == (full["involuntary_stays_pre"] > 0).sum()
+    assert involuntary["denominator"] == len(full)
+    for indicator, column in (("volunteer_share", "became_volunteer"),
+                              ("action_plan_share", "has_action_plan")):
+        share = cells[(indicator, "2024", "all", "all")]
+        assert (share["numerator"], share["denominator"]) == (frame[column].sum(), len(frame))
+        assert share["n_persons"] == frame["person_key"].nunique()
+    regular = frame[frame["attendances"] >= 4]
+    own = cells[("arrived_own_share", "2024", "all", "all")]
+    assert (own["numerator"], own["denominator"]) == (regular["arrived_own_ever"].sum(), len(regular))
+    assert own["n_persons"] == regular["person_key"].nunique()
+    follow = cells[("followed_cross_sector_7d_share", "2024", "all", "all")]
+    assert follow["numerator"] == frame["discharges_followed_cross_sector_7d"].sum()
+    assert follow["denominator"] == frame["discharges_post_7d"].sum()
+    assert follow["n_persons"] == frame.loc[frame["discharges_post_7d"] > 0, "person_key"].nunique()
 
 
 def test_retention_only_for_closed_years_and_counts_have_no_denominator(built: tuple[Path, dict]) -> None:
@@ -142,6 +179,7 @@ def test_retention_only_for_closed_years_and_counts_have_no_denominator(built: t
     counts = table[table["indicator_id"].isin(["cohort_size", "new_enrolments", "active_participants",
                                                 "attendances", "sessions_held"])]
     assert counts["denominator"].isna().all()
+    assert (counts["value"] == counts["numerator"]).all()
     shares = table[table["indicator_id"].str.endswith("_share")]["value"].dropna()
     assert shares.between(0, 1).all()
 

@@ -132,14 +132,19 @@ def test_a_group_without_a_published_total_is_left_alone() -> None:
 
 
 def test_members_without_persons_are_never_chosen() -> None:
-    # GIVEN an event share whose other member has no events (n_persons 0)
+    # GIVEN an event share under a published total: 101 is primary (2 readmissions), 147 has
+    # no discharges (n_persons 0, the smallest), 751 has 12 persons
     rows = [
-        cell("readmission_30d_share", "2025", A, "101", 2, 9, 4),
+        cell("readmission_30d_share", "2025", A, "101", 2, 9, 6),
         cell("readmission_30d_share", "2025", A, "147", 0, 0, 0),
-        cell("readmission_30d_share", "2025", A, "all", 2, 9, 4),
+        cell("readmission_30d_share", "2025", A, "751", 10, 20, 12),
+        cell("readmission_30d_share", "2025", A, "all", 12, 29, 18),
     ]
-    cells = run(rows)
-    assert not cells[("readmission_30d_share", "2025", A, "147")]["suppressed"]
+    # WHEN controlled THEN the empty member is passed over for the smallest one with persons
+    assert reasons(run(rows)) == {
+        ("readmission_30d_share", "2025", A, "101"): "primary",
+        ("readmission_30d_share", "2025", A, "751"): "secondary",
+    }
 
 
 def test_suppression_spreads_over_programmes_in_a_second_margin() -> None:
@@ -186,9 +191,66 @@ def test_shared_population_a_and_b() -> None:
     assert not cells[("stay_rate_post", "2025", B, "147")]["suppressed"]
 
 
-def test_beyond_the_spec_a_hidden_total_is_not_left_as_a_sum_of_published_members() -> None:
-    # GIVEN quarters of (all, all): Q1 = 3 hides Q2 (linked rule); Q2 (all, all) is the sum of
-    # its published programmes alpha 4+... -> here alpha 6 and beta 7 under Q2
+def test_linked_quarters_break_ties_by_quarter() -> None:
+    # GIVEN quarters 6, 6, 2 under a published year of 14: Q3 is primary, Q1 and Q2 tie at 6
+    rows = [cell("new_enrolments", f"2025-Q{q}", A, "101", n) for q, n in ((1, 6), (2, 6), (3, 2))]
+    rows.append(cell("cohort_size", "2025", A, "101", 14))
+    # WHEN controlled THEN the earlier quarter goes
+    assert reasons(run(rows)) == {
+        ("new_enrolments", "2025-Q1", A, "101"): "secondary",
+        ("new_enrolments", "2025-Q3", A, "101"): "primary",
+    }
+
+
+def test_secondary_breaks_ties_by_programme_in_a_municipality_group() -> None:
+    # GIVEN under (all, 101): alpha 3 (primary), beta 9 and gamma 9; each programme's total
+    # absent so only the municipality margin applies
+    counts = {(A, "101"): 3, ("gamma", "101"): 9, (B, "101"): 9, ("all", "101"): 21}
+    assert reasons(run(grid("cohort_size", "2025", counts))) == {
+        ("cohort_size", "2025", A, "101"): "primary",
+        ("cohort_size", "2025", B, "101"): "secondary",  # beta before gamma
+    }
+
+
+def test_the_follow_up_family_shares_its_suppression() -> None:
+    # GIVEN the two 7-day shares over one set of discharges; psychiatry's numerator is 2
+    rows = [
+        cell("followed_psychiatry_7d_share", "2025", A, "101", 2, 30, 20),
+        cell("followed_cross_sector_7d_share", "2025", A, "101", 15, 30, 20),
+        cell("readmission_30d_share", "2025", A, "101", 10, 30, 20),  # not in the family
+    ]
+    assert reasons(run(rows)) == {
+        ("followed_psychiatry_7d_share", "2025", A, "101"): "primary",
+        ("followed_cross_sector_7d_share", "2025", A, "101"): "secondary",
+    }
+
+
+def test_an_empty_population_stays_published_under_a_suppressed_cohort() -> None:
+    # GIVEN cohort_size 3 (primary): no arrived_own population (n_persons 0), volunteers 1 of 3
+    rows = [
+        cell("cohort_size", "2025", A, "101", 3),
+        cell("arrived_own_share", "2025", A, "101", 0, 0, 0),
+        cell("volunteer_share", "2025", A, "101", 1, 3),
+    ]
+    cells = run(rows)
+    # THEN the empty cell is neither complement-primary (n_persons 0) nor hidden by rule (a)
+    assert not cells[("arrived_own_share", "2025", A, "101")]["suppressed"]
+    assert cells[("arrived_own_share", "2025", A, "101")]["n_persons"] == 0
+    assert cells[("volunteer_share", "2025", A, "101")]["suppressed"]
+
+
+def test_published_and_suppressed_cells_carry_the_spec_columns() -> None:
+    cells = run(grid("cohort_size", "2025", {(A, "101"): 3, (A, "147"): 9, (A, "all"): 12}))
+    shown = cells[("cohort_size", "2025", A, "all")]
+    assert (shown["suppressed"], shown["suppression_reason"], shown["value"]) == (False, None, 12)
+    hidden = cells[("cohort_size", "2025", A, "147")]
+    assert hidden["suppressed"] and hidden["suppression_reason"] == "secondary"
+    assert all(pd.isna(hidden[c]) for c in ("numerator", "denominator", "value", "n_persons"))
+
+
+def test_guard_hides_the_smallest_member_of_a_hidden_total_left_whole() -> None:
+    # GIVEN quarters of (all, all): Q1 = 3 is primary; its programme alpha 3 too. The linked
+    # rule hides Q2 (all, all) = 13, whose programmes alpha 6 and beta 7 are both published.
     rows = [
         cell("new_enrolments", "2025-Q1", "all", "all", 3),
         cell("new_enrolments", "2025-Q1", A, "all", 3),
@@ -202,10 +264,10 @@ def test_beyond_the_spec_a_hidden_total_is_not_left_as_a_sum_of_published_member
     ]
     spec_only = control(pd.DataFrame(rows), CATALOGUE, 5, guard_totals=False).table
     guarded = control(pd.DataFrame(rows), CATALOGUE, 5).table
-    # WHEN the attacker adds Q2's programmes and subtracts from the year
-    # THEN with the spec's rules alone the primary Q1 falls out; with the guard nothing does
-    leaked = attack(spec_only, CATALOGUE)
-    assert (("new_enrolments", "2025-Q1", "all", "all"), "numerator") in leaked
+    # WHEN the attacker adds Q2's programmes (6 + 7) and subtracts Q2 and Q3 from the year
+    # THEN with the spec's rules alone Q1 = 36 - 13 - 20 = 3 falls out; the guard hides alpha Q2
+    assert (("new_enrolments", "2025-Q1", "all", "all"), "numerator") in attack(spec_only, CATALOGUE)
+    assert reasons(lookup(guarded))[("new_enrolments", "2025-Q2", A, "all")] == "secondary"
     assert attack(guarded, CATALOGUE) == set()
 
 
