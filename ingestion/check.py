@@ -72,8 +72,7 @@ def check_file(path: Path, *, dataset: str | None = None, threshold: float = 0.0
         facts = fingerprint(path)
         with tempfile.TemporaryDirectory(prefix="sammen-check-") as scratch:
             evaluation = evaluate(con, path, dataset, fmt, threshold=threshold, scratch=Path(scratch),
-                                  home_config=home_config, sha256=facts.sha256, manifest=manifest,
-                                  sniffer=facts.sniffer)
+                                  home_config=home_config, manifest=manifest, facts=facts)
         problems = []
         if evaluation.checked:
             problems = con.execute(

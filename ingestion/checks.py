@@ -1,9 +1,11 @@
 """Row checks derived from a contract, run in bulk as one DuckDB statement.
 
-From `_src` (see `reader`) one CREATE TABLE AS builds `_chk`: per contract column the typed value
-(named as the column) and one boolean flag per check that is TRUE where the row breaks it, plus
-`_row_number`, `_fields_ok`, `_cpr` (a CPR-shaped word somewhere in the row: confirmed later) and
-`_bad` (any flag). Everything below is generated from `ColumnSpec` and `contract.rules()`: no
+From the reader (see `reader`: the file itself on the fast path, else `_src`) one CREATE TABLE AS
+builds `_chk_t`, read through the view `_chk`: per contract column the typed value (named as the
+column) and one boolean flag per check that is TRUE where the row breaks it, plus `_row_number`,
+`_fields_ok`, `_cpr` (a CPR-shaped word somewhere in the row: confirmed later) and `_bad` (any
+flag). On the fast path the same pass keeps the delivered fields of flagged rows only, as the
+small table `_src`, so a good file is read once and stored once before it reaches raw.*. Everything below is generated from `ColumnSpec` and `contract.rules()`: no
 dataset is named in this file.
 
 How a value is read (extracts.md): trimmed, empty = null; dates `YYYY-MM-DD`, timestamps
@@ -20,14 +22,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from contracts import DatasetContract
 from contracts.base import COLUMN_RULES, FALSE_WORDS, TRUE_WORDS
 from contracts.columns import DATE_FORMAT, INT_FORMAT, TS_FORMAT, ColumnSpec, Kind
 from contracts.reference import allowed_values
 from ingestion import cpr
-from ingestion.reader import SourceTable
+from ingestion.reader import SOURCE_TABLE, SourceTable
 
-CHECK_TABLE = "_chk"
+CHECK_TABLE = "_chk"  # a view over CHECK_DATA with `_row_number`
+CHECK_DATA = "_chk_t"
 LOCAL_TIME_ZONE = "Europe/Copenhagen"
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(13)"
 _INTEGER_TYPES = {
@@ -60,7 +65,10 @@ class RowCheck:
 class CheckPlan:
     contract: type[DatasetContract]
     checks: list[RowCheck]
-    sql: str
+    sql: str  # CREATE TABLE `_chk_t` (the rows, typed, and their flags)
+    after: list[str]  # then the view `_chk` (with `_row_number`) and, on the fast path, `_src`
+    row_number: str  # SQL for a `_chk_t` row's data row number
+    home_config: Path | None = None
 
 
 def quote_literal(text: str) -> str:
@@ -94,17 +102,57 @@ def plan_checks(
         gate = "" if check.name == "field_count" else " and _fields_ok"
         flags.append(f"coalesce({check.predicate}, false){gate} as {check.flag}")
     any_flag = " or ".join(check.flag for check in checks) or "false"
+    names = ", ".join(spec.name for spec in contract.columns())
+    numbered = source.materialized
+    # fast path: no `_src` yet; keep the fields as delivered of the rows that need them later
+    # (bad rows to explain, CPR candidates to confirm), null for every other row
+    copies = "" if numbered else "".join(
+        f", case when _bad or _cpr then {ident} end as _s_{ident}" for ident in source.identifiers())
+    outer = f"{'_row_number, ' if numbered else ''}_fields_ok, _cpr{', _nfields' if source.field_count_known else ''}"
     sql = f"""
-        create temp table {CHECK_TABLE} as
-        select *, ({any_flag}) as _bad from (
-            select _row_number, _fields_ok, _cpr{', _nfields' if source.field_count_known else ''},
-                   {', '.join(spec.name for spec in contract.columns())},
-                   {', '.join(flags)}
-            from (
-                select *, {', '.join(typed)} from (select {', '.join(['*', *values])} from ({source.numbered_sql()}))
+        create temp table {CHECK_DATA} as
+        select {outer}, {names}, {', '.join(check.flag for check in checks) or 'false as _no_check'}, _bad{copies}
+        from (
+            select *, ({any_flag}) as _bad from (
+                select {', '.join(['*', *flags])}
+                from (
+                    select *, {', '.join(typed)} from (select {', '.join(['*', *values])} from ({source.rows_sql()}))
+                )
             )
         )"""
-    return CheckPlan(contract, checks, sql)
+    row_number = "_row_number" if numbered else "(rowid + 1)"
+    after = [f"create temp view {CHECK_TABLE} as select {row_number} as _row_number, {outer.removeprefix('_row_number, ')}, "
+             f"{names}, {', '.join(check.flag for check in checks) or 'false as _no_check'}, _bad from {CHECK_DATA}"]
+    if not numbered:
+        fields = ", ".join(f"_s_{ident} as {ident}" for ident in source.identifiers())
+        after.append(f"create or replace temp table {SOURCE_TABLE} as select {row_number} as _row_number, {fields} "
+                     f"from {CHECK_DATA} where _bad or _cpr")
+    return CheckPlan(contract, checks, sql, after, row_number, home_config)
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTable) -> CheckPlan:
+    """Build `_chk` (and, on the fast path, `_src` with the flagged rows' fields as delivered).
+
+    The fast path numbers rows by `_chk_t`'s rowid, which is the file's order only when DuckDB
+    runs the CREATE TABLE AS order-preserving (its batch insert; or one thread). Should the plan
+    ever lose the order (an operator that reorders, e.g. a join), the source is materialised
+    first and numbered there: slower, never wrong."""
+    if not source.materialized and not _keeps_order(con, plan.sql):
+        source.materialize(con)
+        plan = plan_checks(plan.contract, source, plan.home_config)
+    con.execute(plan.sql)
+    for statement in plan.after:
+        con.execute(statement)
+    if not source.materialized:
+        source.from_sql, source.numbered = SOURCE_TABLE, True
+    return plan
+
+
+def _keeps_order(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
+    if con.execute("select current_setting('threads')").fetchone()[0] == 1:
+        return True
+    explained = "\n".join(str(row[1]) for row in con.execute("explain " + sql).fetchall())
+    return "BATCH_CREATE_TABLE_AS" in explained
 
 
 def contract_names(contract: type[DatasetContract]) -> set[str]:
@@ -165,7 +213,9 @@ def _column(
     if spec.reference:
         codes = sorted(allowed_values(spec.reference, home_config))
         listed = ", ".join(quote_literal(c) if isinstance(c, str) else str(c) for c in codes)
-        add("reference", f"not ({name} in ({listed}))", f"not a known code of the {spec.reference} list")
+        # list_contains, not IN: DuckDB rewrites a long IN list into a join, which would cost the
+        # fast path its row order (see `run_checks`)
+        add("reference", f"not list_contains([{listed}], {name})", f"not a known code of the {spec.reference} list")
     return value, typed, checks
 
 
@@ -203,7 +253,7 @@ def _parse_text(spec: ColumnSpec, v: str, home_config: Path | None) -> tuple[str
     if kind is Kind.SECTORS:
         tokens = f"list_transform(string_split({v}, '|'), t -> lower(trim(t, {_WHITESPACE})))"
         allowed = ", ".join(quote_literal(e) for e in spec.enum_values or ())
-        return (f"case when list_bool_and(list_transform({tokens}, t -> t in ({allowed}))) "
+        return (f"case when list_bool_and(list_transform({tokens}, t -> list_contains([{allowed}], t))) "
                 f"then array_to_string({tokens}, '|') end"), "sectors", \
             "an unknown or empty sector token; allowed: " + ", ".join(spec.enum_values or ())
     if spec.reference == "programmes":

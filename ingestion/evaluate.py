@@ -13,6 +13,7 @@ quarantined rows than the threshold allows. Messages name rows and columns, neve
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,10 +22,10 @@ import pyarrow as pa
 
 from contracts import contract_for
 from ingestion import cpr
-from ingestion.checks import CHECK_TABLE, CheckPlan, plan_checks
-from ingestion.files import Manifest
+from ingestion.checks import CHECK_DATA, CHECK_TABLE, CheckPlan, plan_checks, run_checks
+from ingestion.files import Fingerprint, Manifest, fingerprint
 from ingestion.ledger import CheckResult
-from ingestion.reader import SOURCE_TABLE, EncodingSniffer, FileRejected, SourceTable, read_source
+from ingestion.reader import SOURCE_TABLE, FileRejected, SourceTable, open_source, read_source
 
 QUARANTINE_TABLE = "_q"
 EXPLAINED_ROWS = 200  # pydantic explains this many bad rows per file; the rest keep the generic text
@@ -75,44 +76,80 @@ def evaluate(
     threshold: float,
     scratch: Path,
     home_config: Path | None = None,
-    sha256: str | None = None,
     manifest: Manifest | None = None,
-    sniffer: EncodingSniffer | None = None,
+    facts: Fingerprint | Future[Fingerprint] | None = None,
 ) -> Evaluation:
-    """Run every check on the file at `path` as a delivery of `dataset`."""
+    """Run every check on the file at `path` as a delivery of `dataset`.
+
+    `facts`: the file's fingerprint, or a Future of it (ingestion hashes the file in a thread
+    while DuckDB reads it); computed here when not given."""
     contract = contract_for(dataset)
     result = Evaluation(dataset)
     drop_work_tables(con)
     try:
-        source = read_source(con, path, fmt, scratch, sniffer)
-        result.dialect = source.dialect
+        source = open_source(con, path, fmt, scratch)
         names = {spec.name for spec in contract.columns()}
-        result.drift = [name for name in source.columns if name not in names]
         missing = [s.name for s in contract.columns() if not s.nullable and s.name not in source.columns]
         if missing:
+            source = _materialised(con, path, fmt, scratch, source)
             result.fail("required_columns", "completeness", "required column(s) missing: " + ", ".join(missing))
             result.rows_read = source.row_count(con)
             every = [f"cast({ident} as varchar)" for ident in source.identifiers()]
             _check_cpr(con, source, result, f"select {source.row_number} from {SOURCE_TABLE} where {cpr.sql_candidate(every)}")
         else:
-            plan = plan_checks(contract, source, home_config)
-            con.execute(plan.sql)
-            result.rows_read = con.execute(f"select count(*) from {CHECK_TABLE}").fetchone()[0]
+            try:
+                plan = plan_checks(contract, source, home_config)
+                plan = run_checks(con, plan, source)
+            except duckdb.Error:
+                if source.materialized:
+                    raise
+                # refused by the fast path (not UTF-8, broken rows, corrupt Parquet): the sure path
+                drop_work_tables(con)
+                source = read_source(con, path, fmt, scratch)
+                plan = plan_checks(contract, source, home_config)
+                plan = run_checks(con, plan, source)
+            result.rows_read = con.execute(f"select count(*) from {CHECK_DATA}").fetchone()[0]
             _check_cpr(con, source, result, f"select _row_number from {CHECK_TABLE} where _cpr")
             if not any(f.rule == "cpr" for f in result.findings):
                 _quarantine(con, plan, source, result, threshold)
+        result.dialect = source.dialect
+        result.drift = [name for name in source.columns if name not in names]
+        known = _facts(path, facts)
+        if fmt != "parquet" and known.nul:
+            drop_work_tables(con)
+            result = Evaluation(dataset, dialect=result.dialect)
+            raise FileRejected("readable", "conformance", "the file holds NUL bytes: it is binary, not CSV text")
     except FileRejected as rejection:
         drop_work_tables(con)
         result.fail(rejection.rule, rejection.check_kind, rejection.message)
         _file_checks(result, ("readable", "decodable", "truncated", "header", "cpr"))
         return result
-    _check_manifest(result, manifest, sha256)
+    _check_manifest(result, manifest, known.sha256)
     _file_checks(result, ("readable", "required_columns", "cpr", "manifest", "quarantine_threshold"))
     return result
 
 
+def _facts(path: Path, facts: Fingerprint | Future[Fingerprint] | None) -> Fingerprint:
+    if facts is None:
+        return fingerprint(path)
+    return facts.result() if isinstance(facts, Future) else facts
+
+
+def _materialised(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, scratch: Path, source: SourceTable
+) -> SourceTable:
+    """`_src` holding every row (rejection paths only: a required column is missing)."""
+    try:
+        source.materialize(con)
+        return source
+    except duckdb.Error:
+        con.execute(f"drop table if exists {SOURCE_TABLE}")
+        return read_source(con, path, fmt, scratch)
+
+
 def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for table in (SOURCE_TABLE, CHECK_TABLE, QUARANTINE_TABLE, "_explained"):
+    con.execute(f"drop view if exists {CHECK_TABLE}")
+    for table in (SOURCE_TABLE, CHECK_DATA, QUARANTINE_TABLE, "_explained", "_cpr_rows"):
         con.execute(f"drop table if exists {table}")
 
 
@@ -176,12 +213,16 @@ def _quarantine(
     duplicates = bool(key) and key != ("person_key",)
     if duplicates:
         columns = ", ".join(key)
+        present = f"_fields_ok and {' and '.join(f'{k} is not null' for k in key)}"
+        # grouping 64-bit hashes is far cheaper than grouping the keys; collisions only add
+        # candidates, which the exact grouping then drops
+        repeated = (f"select ({columns}) from {CHECK_TABLE} where {present} and hash({columns}) in "
+                    f"(select hash({columns}) from {CHECK_TABLE} where {present} group by all having count(*) > 1) "
+                    f"group by all having count(*) > 1")
         parts.append(
             f"select _row_number, '{columns}', 'duplicate_key', 'plausibility', "
             f"'{columns} appears on more than one row of this file', {person} from {CHECK_TABLE} "
-            f"where _fields_ok and ({columns}) in (select ({columns}) from {CHECK_TABLE} "
-            f"where _fields_ok and {' and '.join(f'{k} is not null' for k in key)} "
-            f"group by all having count(*) > 1)"
+            f"where {present} and ({columns}) in ({repeated})"
         )
     # one scan per check over the bad rows only, and none when there are none (the usual case)
     any_bad = con.execute(f"select count(*) from {CHECK_TABLE} where _bad").fetchone()[0]
@@ -189,7 +230,7 @@ def _quarantine(
         parts = [f"select * from ({part}) where false" for part in parts[:1]] + parts[len(plan.checks):]
     con.execute(f"create temp table {QUARANTINE_TABLE} as " + " union all ".join(parts))
     if duplicates:  # `_bad` then says it all for the loader
-        con.execute(f"update {CHECK_TABLE} set _bad = true where _row_number in "
+        con.execute(f"update {CHECK_DATA} set _bad = true where {plan.row_number} in "
                     f"(select row_number from {QUARANTINE_TABLE} where rule = 'duplicate_key')")
     _count_checks(con, plan, result, duplicates)
     bad = con.execute(f"select count(distinct row_number) from {QUARANTINE_TABLE}").fetchone()[0]

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts import CONTRACTS
-from ingestion.reader import EncodingSniffer
 from sammen.home import SOURCES, Home
 
 MANIFEST_SUFFIX = ".manifest.json"
@@ -93,17 +92,19 @@ class Fingerprint:
     sha256: str
     size: int
     modified_at: dt.datetime
-    sniffer: EncodingSniffer  # the text encoding, learnt in the same pass over the bytes
+    nul: bool  # the bytes hold a NUL: binary, not CSV text (DuckDB's reader would accept it)
 
 
 def fingerprint(path: Path) -> Fingerprint:
-    digest, sniffer = hashlib.sha256(), EncodingSniffer()
+    """sha256, size, modification time and NUL bytes in one pass. hashlib and file reads release
+    the GIL, so ingestion runs this in a thread while DuckDB reads the same file."""
+    digest, nul = hashlib.sha256(), False
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 24):
+        while chunk := handle.read(1 << 22):
             digest.update(chunk)
-            sniffer.feed(chunk)
+            nul = nul or b"\x00" in chunk
     stat = path.stat()
-    return Fingerprint(digest.hexdigest(), stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime), sniffer)
+    return Fingerprint(digest.hexdigest(), stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime), nul)
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,13 @@ import os
 import secrets
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 
 from contracts import contract_for
+from ingestion.checks import CHECK_TABLE
 from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, drop_work_tables, evaluate
 from ingestion.files import (
     BadFileName,
@@ -42,7 +44,7 @@ from ingestion.files import (
 )
 from ingestion.ledger import CheckResult, ensure_schema, record_checks, table_columns
 from ingestion.report import FileOutcome, IngestReport
-from ingestion.resolve import WITHDRAWALS, resolve, withdrawn_keys_sql
+from ingestion.resolve import WITHDRAWALS, erasable_with, erase_withdrawn, resolve
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
@@ -79,9 +81,10 @@ def ingest(
         try:
             ensure_schema(con)
             started = time.perf_counter()
-            with tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch:
+            with (tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch,
+                  ThreadPoolExecutor(1, thread_name_prefix="sammen-hash") as hasher):
                 for file in _delivery_order(landing_files(home, files)):
-                    outcome = _ingest_file(con, home, settings, file, report.run_id, Path(scratch))
+                    outcome = _ingest_file(con, home, settings, file, report.run_id, Path(scratch), hasher)
                     report.files.append(outcome)
                     progress.say(outcome.line())
             resolving = time.perf_counter()
@@ -108,25 +111,33 @@ def _delivery_order(files: list[DeliveredFile]) -> list[DeliveredFile]:
 
 
 def _ingest_file(
-    con: duckdb.DuckDBPyConnection, home: Home, settings: Settings, file: DeliveredFile, run_id: str, scratch: Path
+    con: duckdb.DuckDBPyConnection, home: Home, settings: Settings, file: DeliveredFile, run_id: str,
+    scratch: Path, hasher: ThreadPoolExecutor,
 ) -> FileOutcome:
-    facts = fingerprint(file.path)
-    finished = _finish_interrupted(con, home, file, facts)
-    if finished is not None:
-        return finished
+    hashing = hasher.submit(fingerprint, file.path)
+    # Same bytes need the same size: only a file whose size the ledger already knows can be a
+    # duplicate or an interrupted move, so only such a file waits for its hash before anything
+    # else; any other is evaluated while its hash is computed beside DuckDB's read.
+    size = file.path.stat().st_size
+    if con.execute("select count(*) from ledger.files where bytes = ?", [size]).fetchone()[0]:
+        facts = hashing.result()
+        finished = _finish_interrupted(con, home, file, facts)
+        if finished is not None:
+            return finished
+        earlier = con.execute(
+            "select file_id, file_name from ledger.files where sha256 = ? and status = 'loaded' order by file_id limit 1",
+            [facts.sha256],
+        ).fetchone()
+        if earlier:
+            return _record_duplicate(con, home, file, facts, _name_or_none(file), run_id, earlier)
     try:
         name = parse_name(file.name, file.source)
     except BadFileName as error:
         evaluation = Evaluation("")
         evaluation.fail("file_name", "conformance", str(error))
-        return _record_rejected(con, home, file, facts, None, evaluation, run_id)
-    earlier = con.execute(
-        "select file_id, file_name from ledger.files where sha256 = ? and status = 'loaded' order by file_id limit 1",
-        [facts.sha256],
-    ).fetchone()
-    if earlier:
-        return _record_duplicate(con, home, file, facts, name, run_id, earlier)
-    evaluation = _evaluate(con, home, settings, file, facts, name, scratch)
+        return _record_rejected(con, home, file, hashing.result(), None, evaluation, run_id)
+    evaluation = _evaluate(con, home, settings, file, hashing, name, scratch)
+    facts = hashing.result()
     try:
         if evaluation.rejected:
             return _record_rejected(con, home, file, facts, name, evaluation, run_id)
@@ -135,9 +146,16 @@ def _ingest_file(
         drop_work_tables(con)
 
 
+def _name_or_none(file: DeliveredFile) -> FileName | None:
+    try:
+        return parse_name(file.name, file.source)
+    except BadFileName:
+        return None
+
+
 def _evaluate(
     con: duckdb.DuckDBPyConnection, home: Home, settings: Settings, file: DeliveredFile,
-    facts: Fingerprint, name: FileName, scratch: Path,
+    facts: Future[Fingerprint], name: FileName, scratch: Path,
 ) -> Evaluation:
     """Evaluate, turning any unexpected failure into a clean rejection (its text may hold values)."""
     try:
@@ -148,8 +166,7 @@ def _evaluate(
         return evaluation
     try:
         return evaluate(con, file.path, name.dataset, name.format, threshold=settings.quarantine_threshold,
-                        scratch=scratch, home_config=home.config, sha256=facts.sha256, manifest=manifest,
-                        sniffer=facts.sniffer)
+                        scratch=scratch, home_config=home.config, manifest=manifest, facts=facts)
     except (duckdb.Error, OSError, ValueError, MemoryError) as error:
         drop_work_tables(con)
         evaluation = Evaluation(name.dataset)
@@ -199,15 +216,16 @@ def _stored_as(home: Home, base: Path, file: DeliveredFile, file_id: int) -> Pat
 
 def _record_duplicate(
     con: duckdb.DuckDBPyConnection, home: Home, file: DeliveredFile, facts: Fingerprint,
-    name: FileName, run_id: str, earlier: tuple[int, str],
+    name: FileName | None, run_id: str, earlier: tuple[int, str],
 ) -> FileOutcome:
+    """Same bytes as a loaded file, whatever the name (a name breaking the pattern included)."""
     file_id = _next_file_id(con)
     target = _stored_as(home, home.archive, file, file_id)
     reason = f"same bytes as {earlier[1]} (file {earlier[0]}), already loaded"
     _insert_file_row(con, file_id, file, facts, name, "duplicate", (0, 0, 0), reason, run_id,
                      str(target.relative_to(home.root)), None)
     move_with_sidecars(file, target)
-    return FileOutcome(file.name, file.source, name.dataset, "duplicate", 0, 0, 0, reason, file_id)
+    return FileOutcome(file.name, file.source, name.dataset if name else None, "duplicate", 0, 0, 0, reason, file_id)
 
 
 def _record_rejected(
@@ -242,21 +260,32 @@ def _record_loaded(
     target = _stored_as(home, home.archive, file, file_id)
     columns = ", ".join(column for column, _ in table_columns(contract, resolved=False)[:-2])
     withdrawals = con.execute(f"select count(*) from raw.{WITHDRAWALS}").fetchone()[0]
-    has_person = "person_key" in columns.split(", ") and name.dataset != WITHDRAWALS and withdrawals > 0
-    keep = f" and (person_key is null or person_key not in ({withdrawn_keys_sql()}))" if has_person else ""
-    keep_q = f" and (_person_key is null or _person_key not in ({withdrawn_keys_sql()}))" if has_person else ""
+    erasable = erasable_with(name.dataset) if withdrawals else set()
     con.execute("begin")
     try:
-        loaded = con.execute(
-            f"""insert into raw.{name.dataset} select {columns}, ?, _row_number from _chk
-                where not _bad{keep}""",
-            [file_id],
-        ).fetchone()[0]
+        # raw rows carry their `_row_number`: their storage order is free, and DuckDB appends
+        # faster when it need not keep it
+        con.execute("set preserve_insertion_order = false")
+        try:
+            inserted = con.execute(
+                f"insert into raw.{name.dataset} select {columns}, ?, _row_number from {CHECK_TABLE} where not _bad",
+                [file_id],
+            ).fetchone()[0]
+        finally:
+            con.execute("reset preserve_insertion_order")
         con.execute(
             f"""insert into ledger.quarantine select ?, ?, row_number, column_name, rule, check_kind,
-                description, 'load', _person_key from {QUARANTINE_TABLE} where true{keep_q}""",
+                description, 'load', _person_key from {QUARANTINE_TABLE}""",
             [file_id, name.dataset],
         )
+        _insert_file_row(con, file_id, file, facts, name, "loaded", (evaluation.rows_read, inserted, 0),
+                         None, run_id, str(target.relative_to(home.root)), evaluation)
+        loaded = inserted
+        if erasable:
+            # rows of persons withdrawn earlier are erased before this transaction ends, exactly
+            # as resolution erases them (see `erase_withdrawn`)
+            erase_withdrawn(con, erasable)
+            loaded = con.execute(f"select count(*) from raw.{name.dataset} where _file_id = ?", [file_id]).fetchone()[0]
         quarantined = con.execute(
             "select count(distinct row_number) from ledger.quarantine where file_id = ?", [file_id]
         ).fetchone()[0]
@@ -265,8 +294,8 @@ def _record_loaded(
         if evaluation.drift:
             drift = "extra columns not loaded: " + ", ".join(evaluation.drift)
             reason = f"{reason}; {drift}" if reason else drift
-        _insert_file_row(con, file_id, file, facts, name, "loaded", (evaluation.rows_read, loaded, quarantined),
-                         reason, run_id, str(target.relative_to(home.root)), evaluation)
+        con.execute("update ledger.files set rows_loaded = ?, rows_quarantined = ?, reason = ? where file_id = ?",
+                    [loaded, quarantined, reason, file_id])
         record_checks(con, run_id, _with_file(evaluation.checks, file_id))
         _pause_for_tests()
         con.execute("commit")
@@ -318,6 +347,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
         con.execute("rollback")
         raise
     report.resolved_rows = resolution.rows
+    report.rebuilt = resolution.rebuilt
     report.unreferenced = resolution.unreferenced
     report.withdrawn_persons = resolution.withdrawn_persons
     report.checks = [c for f in report.files for c in _file_checks(con, f)] + resolution.checks

@@ -8,7 +8,9 @@ may hold).
 CSV dialect, detected per file (extracts.md, "Delivery"):
 - encoding: a UTF-8 BOM → UTF-8 with BOM; valid UTF-8 → UTF-8; else cp1252, transcoded to UTF-8
   in Python (DuckDB has no cp1252 reader here). Bytes cp1252 leaves undefined reject the file,
-  and so does a NUL byte (binary, not text).
+  and so does a NUL byte (binary, not text). Fast path: the file is read as UTF-8 straight away
+  and DuckDB's reader, which refuses invalid UTF-8, is the check; only a refused file is
+  scanned by `detect_encoding` (NUL bytes, which DuckDB accepts, are found while hashing).
 - delimiter: `,` or `;`, whichever splits the header line into more fields.
 - header names trimmed and matched case-insensitively; column order free.
 - decimal comma: with `;` a comma is ordinary text, so `Have, Nørrebro` needs no quotes. The
@@ -65,6 +67,7 @@ class SourceTable:
     extra_columns: list[str] = field(default_factory=list)  # raw overflow columns to scan for CPR
     text_path: Path | None = None  # CSV: the UTF-8 text DuckDB reads (transcoded when cp1252)
     delimiter: str = ","
+    numbered: bool = False  # `_src` has a `_row_number` column (the flagged rows of the fast path)
 
     def identifiers(self) -> list[str]:
         return list(self.columns.values()) + self.extra_columns
@@ -80,37 +83,54 @@ class SourceTable:
             con.execute(f"create or replace temp table {SOURCE_TABLE} as select * from {self.from_sql}")
             self.from_sql = SOURCE_TABLE
 
-    def numbered_sql(self) -> str:
-        """`_src` with `_row_number` (1 = first data row), fixed before any operator that might
-        reorder rows. Reading into `_src` first is also faster than numbering rows on the fly
-        (`row_number() over ()` serialises the whole statement)."""
-        if self.from_sql != SOURCE_TABLE:
-            raise RuntimeError("materialize() the source first")
-        if self.field_count_known:
+    @property
+    def materialized(self) -> bool:
+        return self.from_sql == SOURCE_TABLE
+
+    def rows_sql(self) -> str:
+        """The rows in file order: from `_src` with `_row_number` (1 = first data row) when it
+        is materialised; else straight from the reader, without a number: the checks' CREATE
+        TABLE AS keeps the file's order (DuckDB's preserve_insertion_order), so its `rowid + 1`
+        numbers the rows afterwards. Numbering on the fly (`row_number() over ()`) would
+        serialise the whole statement; reading into `_src` first costs a pass."""
+        if not self.materialized:
+            return f"select * from {self.from_sql}"
+        if self.field_count_known or self.numbered:
             return f"select * from {SOURCE_TABLE}"  # the Python reader numbered its rows
         return f"select rowid + 1 as _row_number, * from {SOURCE_TABLE}"
 
     @property
     def row_number(self) -> str:
         """SQL for a `_src` row's data row number."""
-        return "_row_number" if self.field_count_known else "(rowid + 1)"
+        return "_row_number" if self.field_count_known or self.numbered else "(rowid + 1)"
 
     def row_count(self, con: duckdb.DuckDBPyConnection) -> int:
         return con.execute(f"select count(*) from {self.from_sql}").fetchone()[0]
 
 
 def open_source(
-    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, scratch: Path, sniffer: EncodingSniffer | None = None
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, scratch: Path, encoding: str | None = None
 ) -> SourceTable:
     """How to read the file (nothing is read in bulk yet); FileRejected when it cannot be.
 
-    `sniffer`: the file's bytes already seen (while hashing them), saving a pass over a big file."""
+    `encoding` None (the fast path): the CSV is taken as UTF-8 (with BOM when it starts with
+    one) and DuckDB's reader verifies that while it reads (it refuses invalid UTF-8), saving a
+    pass over a big file; a refusal sends the caller to `read_source`, which detects the
+    encoding properly. A header that is no UTF-8 is detected at once."""
     con.execute(f"drop table if exists {SOURCE_TABLE}")
     if fmt == "parquet":
         return _open_parquet(con, path)
-    encoding = sniffer.result() if sniffer is not None else detect_encoding(path)
+    verified = encoding is not None
+    if encoding is None:
+        with path.open("rb") as handle:
+            encoding = "utf-8-sig" if handle.read(len(BOM)) == BOM else "utf-8"
     text_path = path if encoding != "cp1252" else _transcode(path, scratch)
-    delimiter, names = _header(text_path)
+    try:
+        delimiter, names = _header(text_path)
+    except UnicodeDecodeError:
+        if verified:
+            raise
+        return open_source(con, path, fmt, scratch, detect_encoding(path))
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
     from_sql = f"""read_csv({_literal(str(text_path))},
             header = true, delim = '{delimiter}', quote = '"', escape = '"',
@@ -124,8 +144,13 @@ def open_source(
 def read_source(
     con: duckdb.DuckDBPyConnection, path: Path, fmt: str, scratch: Path, sniffer: EncodingSniffer | None = None
 ) -> SourceTable:
-    """Open the file and materialise `_src` (Python's csv module for CSV DuckDB refuses)."""
-    source = open_source(con, path, fmt, scratch, sniffer)
+    """Open the file with its encoding detected and materialise `_src` (Python's csv module for
+    CSV DuckDB refuses). The slow, sure path: `sammen pseudonymise`, and files the fast path
+    could not read."""
+    encoding = None
+    if fmt != "parquet":
+        encoding = sniffer.result() if sniffer is not None else detect_encoding(path)
+    source = open_source(con, path, fmt, scratch, encoding)
     try:
         source.materialize(con)
     except duckdb.Error:

@@ -36,6 +36,7 @@ class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     resolved_rows: dict[str, int] = field(default_factory=dict)
+    rebuilt: list[str] = field(default_factory=list)  # resolved tables rebuilt this run (the rest were current)
     unreferenced: dict[str, int] = field(default_factory=dict)
     withdrawn_persons: int = 0
 
