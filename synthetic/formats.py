@@ -88,6 +88,14 @@ DELIVERIES: dict[str, tuple[Delivery, Delivery]] = {
     "sessions": (DANISH_CSV, DANISH_CSV),
     "attendance": (replace(PARQUET, free_text="full"), replace(PARQUET, free_text="redelivery")),
 }
+# The second extract of a keyed dataset is a change set (new, changed and retracted rows); its
+# name says so, as partners' systems name their delta exports: `<dataset>__<date>__delta.<ext>`.
+# consent_withdrawals re-deliver the full list; attendance is tagged above.
+DELIVERIES |= {
+    dataset: (full, replace(delta, free_text="delta"))
+    for dataset, (full, delta) in DELIVERIES.items()
+    if dataset not in ("attendance", "consent_withdrawals")
+}
 
 
 def file_name(dataset: str, extract_day: dt.date, delivery: Delivery) -> str:

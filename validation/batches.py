@@ -115,7 +115,12 @@ def _survey_batch(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> Bat
 def delivery_batches(con: duckdb.DuckDBPyConnection, run_id: str,
                      thresholds: Thresholds) -> list[Batch]:
     """Rows read by each file loaded in this run against the previous loaded delivery of the
-    same dataset (delivery order: extract date, modification time, name)."""
+    same dataset and the same kind (delivery order: extract date, modification time, name).
+
+    The kind of a delivery is what its name says after the extract date: the free text and the
+    format (`admissions__20260303__delta.csv` → `__delta.csv`). The spec lets a partner deliver
+    full extracts and change sets alike (supersede semantics); a change set is small by nature,
+    so it is compared with the previous change set, never with a full extract."""
     datasets = [row[0] for row in con.execute(
         "select distinct dataset from ledger.files where run_id = ? and status = 'loaded' order by 1",
         [run_id]).fetchall()]
@@ -126,7 +131,10 @@ def delivery_batches(con: duckdb.DuckDBPyConnection, run_id: str,
         sql = f"""
             with deliveries as (
                 select run_id, status, rows_read,
-                       lag(rows_read) over (order by extract_date, modified_at, file_name) as previous_rows
+                       lag(rows_read) over (
+                           partition by regexp_extract(lower(file_name), '__[0-9]{{8}}(.*)$', 1)
+                           order by extract_date, modified_at, file_name
+                       ) as previous_rows
                 from ledger.files
                 where dataset = '{dataset}' and status = 'loaded'
             )

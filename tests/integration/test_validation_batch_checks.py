@@ -142,3 +142,35 @@ def test_failing_value_lists_are_capped(bad):
     for path in (home.docs / "gx" / "results").rglob("*.json"):
         for item in json.loads(path.read_text(encoding="utf-8"))["results"]:
             assert len(item["result"].get("partial_unexpected_list", [])) <= 5
+
+
+def test_a_change_set_is_compared_with_change_sets_not_with_full_extracts(tmp_path):
+    # GIVEN a full admissions extract of 1,000 rows and a later change set of 30 rows (named
+    # `__delta`), then a second change set of only 2 rows
+    from ingestion.ledger import ensure_schema
+    from validation.batches import delivery_batches
+    from validation.thresholds import Thresholds
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(con)
+    files = [
+        ("admissions__20260101.parquet", "2026-01-01", 1000, "r1"),
+        ("admissions__20260108__delta.csv", "2026-01-08", 30, "r2"),
+        ("admissions__20260115__delta.csv", "2026-01-15", 2, "r3"),
+    ]
+    for file_id, (name, day, rows, run) in enumerate(files, start=1):
+        con.execute(
+            "insert into ledger.files (file_id, file_name, source, dataset, extract_date, modified_at, "
+            "received_at, status, rows_read, rows_loaded, rows_quarantined, run_id) values "
+            "(?, ?, 'region', 'admissions', ?::date, ?::timestamp, ?::timestamp, 'loaded', ?, ?, 0, ?)",
+            [file_id, name, day, day, day, rows, rows, run],
+        )
+
+    def ratios(run_id: str) -> list[float]:
+        batches = delivery_batches(con, run_id, Thresholds())
+        return [row[2] for batch in batches for row in con.execute(batch.sql).fetchall()]
+
+    # WHEN the first change set is judged THEN it has no earlier change set to be compared with
+    assert ratios("r2") == []
+    # WHEN the second change set is judged THEN it is compared with the first one (2 / 30)
+    assert ratios("r3") == [pytest.approx(2 / 30)]
