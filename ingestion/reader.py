@@ -41,6 +41,7 @@ BOM = codecs.BOM_UTF8
 _CHUNK = 1 << 24
 _MAX_FIELD = 1 << 24
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_DIGIT_RUN = re.compile(r"[0-9]{6}")
 csv.field_size_limit(_MAX_FIELD)
 
 
@@ -259,9 +260,11 @@ def _header(text_path: Path) -> tuple[str, list[str]]:
 
 def _column_name(raw: str, index: int) -> str:
     """Trimmed, lower-case; a name that is no identifier (a data row sent without its header,
-    say) is shown as `column_<n>`, so no delivered value ever reaches a report as a column name."""
+    say) is shown as `column_<n>`, so no delivered value ever reaches a report as a column name.
+    Decision: so is a name holding six or more digits in a row (`a0101901234`): no contract column
+    is named so, and such digits may be part of a CPR number even when a letter touches them."""
     name = str(raw).strip().lower()
-    return name if _IDENTIFIER.fullmatch(name) else f"column_{index + 1}"
+    return name if _IDENTIFIER.fullmatch(name) and not _DIGIT_RUN.search(name) else f"column_{index + 1}"
 
 
 def _split(line: str, delimiter: str) -> list[str]:

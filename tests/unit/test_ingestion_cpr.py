@@ -70,3 +70,16 @@ def test_python_and_sql_agree_on_any_text(con, text):
     # WHEN both definitions judge it THEN they agree (the bulk check is the spec's definition)
     sql = con.execute(f"select {sql_candidate(['?'])} and {sql_confirmed('?')}", [text, text]).fetchone()[0]
     assert sql == is_cpr_like(text)
+
+
+def test_a_header_name_holding_a_digit_run_is_never_shown(tmp_path):
+    # GIVEN a file whose header is a value with ten digits touching a letter (a data row, no header)
+    from ingestion.check import check_file
+
+    path = tmp_path / "sessions__20250301.csv"
+    path.write_bytes(b"A0101901234\n")
+    # WHEN it is checked
+    text = str(check_file(path))
+    # THEN the report names the column by position, never by those digits
+    assert "0101901234" not in text
+    assert "column_1" in text
