@@ -30,6 +30,7 @@ def machine() -> str:
 def write_section(text: str, section: str) -> None:
     """Replace `section` (a `## ` heading line) in docs/benchmarks.md with `text`, or append it."""
     current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    text = text.rstrip("\n") + "\n\n"  # a blank line before the next section
     pattern = re.compile(rf"^{re.escape(section)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(current):
         updated = pattern.sub(lambda _: text, current)
