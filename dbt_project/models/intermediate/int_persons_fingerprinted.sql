@@ -2,43 +2,28 @@
 -- One fingerprint per person over everything the outcomes can see of them at this cutoff (the
 -- staging rows, already cut at the cutoff) plus the region coverage start. A nightly build
 -- compares it with the previous build's to find the persons whose data changed.
+{#- The person-keyed models whose rows the outcomes see (follow-ups reach the person through
+    their plan, below). One list: a model added here is fingerprinted and unioned. -#}
+{%- set person_keyed = [
+    'stg_municipality__enrolments',
+    'stg_region__admissions',
+    'stg_region__outpatient_contacts',
+    'stg_municipality__service_episodes',
+    'stg_municipality__action_plans',
+    'stg_municipality__surveys',
+    'int_attendance_deduplicated_to_person_sessions',
+] %}
 with
 
-enrolments as (
+{% for model in person_keyed -%}
+{{ model }} as (
 
-    select person_key, {{ row_fingerprint(ref('stg_municipality__enrolments')) }} as row_fingerprint
-    from {{ ref('stg_municipality__enrolments') }}
-
-),
-
-admissions as (
-
-    select person_key, {{ row_fingerprint(ref('stg_region__admissions')) }} as row_fingerprint
-    from {{ ref('stg_region__admissions') }}
+    select person_key, {{ row_fingerprint(ref(model)) }} as row_fingerprint
+    from {{ ref(model) }}
 
 ),
 
-contacts as (
-
-    select person_key, {{ row_fingerprint(ref('stg_region__outpatient_contacts')) }} as row_fingerprint
-    from {{ ref('stg_region__outpatient_contacts') }}
-
-),
-
-episodes as (
-
-    select person_key, {{ row_fingerprint(ref('stg_municipality__service_episodes')) }} as row_fingerprint
-    from {{ ref('stg_municipality__service_episodes') }}
-
-),
-
-plans as (
-
-    select person_key, {{ row_fingerprint(ref('stg_municipality__action_plans')) }} as row_fingerprint
-    from {{ ref('stg_municipality__action_plans') }}
-
-),
-
+{% endfor -%}
 follow_ups as (
 
     select
@@ -50,22 +35,6 @@ follow_ups as (
 
 ),
 
-surveys as (
-
-    select person_key, {{ row_fingerprint(ref('stg_municipality__surveys')) }} as row_fingerprint
-    from {{ ref('stg_municipality__surveys') }}
-
-),
-
-person_sessions as (
-
-    select
-        person_key,
-        {{ row_fingerprint(ref('int_attendance_deduplicated_to_person_sessions')) }} as row_fingerprint
-    from {{ ref('int_attendance_deduplicated_to_person_sessions') }}
-
-),
-
 coverage as (
 
     select * from {{ ref('int_region_coverage_started') }}
@@ -74,14 +43,11 @@ coverage as (
 
 unioned as (
 
-    select * from enrolments
-    union all select * from admissions
-    union all select * from contacts
-    union all select * from episodes
-    union all select * from plans
-    union all select * from follow_ups
-    union all select * from surveys
-    union all select * from person_sessions
+    {% for model in person_keyed -%}
+    select * from {{ model }}
+    union all
+    {% endfor -%}
+    select * from follow_ups
 
 ),
 
