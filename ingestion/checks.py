@@ -2,11 +2,13 @@
 
 From the reader (see `reader`: the file itself on the fast path, else `_src`) one CREATE TABLE AS
 builds `_chk_t`, read through the view `_chk`: per contract column the typed value (named as the
-column) and one boolean flag per check that is TRUE where the row breaks it, plus `_row_number`,
-`_fields_ok`, `_cpr` (a CPR-shaped word somewhere in the row: confirmed later) and `_bad` (any
-flag). On the fast path the same pass keeps the delivered fields of flagged rows only, as the
-small table `_src`, so a good file is read once and stored once before it reaches raw.*. Everything below is generated from `ColumnSpec` and `contract.rules()`: no
-dataset is named in this file.
+column), plus `_row_number`, `_fields_ok`, `_cpr` (a CPR-shaped word somewhere in the row:
+confirmed later) and `_bad` (the row breaks at least one check). On the fast path the same pass
+keeps the delivered fields of flagged rows only, as the small table `_src`, so a good file is
+read once and stored once before it reaches raw.*. Which checks a bad row breaks is worked out
+afterwards for the bad rows only, into `_flags` (one boolean per check, TRUE where the row breaks
+it): the same SQL over `_src`. Everything below is generated from `ColumnSpec` and
+`contract.rules()`: no dataset is named in this file.
 
 How a value is read (extracts.md): trimmed, empty = null; dates `YYYY-MM-DD`, timestamps
 `YYYY-MM-DD HH:MM[:SS]` or with `T` (formats from `contracts.columns`), booleans `true/false`,
@@ -34,6 +36,8 @@ from ingestion.reader import SOURCE_TABLE, SourceTable
 
 CHECK_TABLE = "_chk"  # a view over CHECK_DATA with `_row_number`
 CHECK_DATA = "_chk_t"
+_ROWS = "/*rows*/"  # where `CheckPlan.pipeline` takes a source's rows_sql()
+FLAGS_TABLE = "_flags"  # the bad rows with one flag per check (see `CheckPlan.flags_sql`)
 LOCAL_TIME_ZONE = "Europe/Copenhagen"
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(13)"
 _INTEGER_TYPES = {
@@ -69,7 +73,13 @@ class CheckPlan:
     sql: str  # CREATE TABLE `_chk_t` (the rows, typed, and their flags)
     after: list[str]  # then the view `_chk` (with `_row_number`) and, on the fast path, `_src`
     row_number: str  # SQL for a `_chk_t` row's data row number
+    pipeline: str  # SELECT of values, typed columns, flags and `_bad` over the rows (`_ROWS`)
     home_config: Path | None = None
+
+    def flags_sql(self, source: SourceTable) -> str:
+        """CREATE TABLE `_flags`: every column of the pipeline (each check's flag included) for
+        the bad rows only, from `_src` (all rows on the slow path, the flagged ones on the fast)."""
+        return f"create temp table {FLAGS_TABLE} as select * from ({self.pipeline.replace(_ROWS, source.rows_sql())}) where _bad"
 
 
 def quote_literal(text: str) -> str:
@@ -82,18 +92,20 @@ def plan_checks(
     """The CREATE TABLE `_chk` statement and the checks it flags."""
     # the slow CSV path's `_src` brings `_fields_ok` and `_nfields`; DuckDB's reader has no broken rows
     values, typed, checks = [] if source.field_count_known else ["true as _fields_ok"], [], []
+    first: list[str] = []  # parsed as delivered, untrimmed (see `_column`)
     scanned = [f"cast({ident} as varchar)" for ident in source.unknown_identifiers(contract_names(contract))]
     if source.field_count_known:
         checks.append(_field_count_check(source.header_width))
     for spec in contract.columns():
-        value, typed_sql, column_checks = _column(spec, source, home_config)
+        as_delivered, value, typed_sql, column_checks = _column(spec, source, home_config)
+        if as_delivered:
+            first.append(f"{as_delivered} as {_first(spec.name)}")
         values.append(f"{value} as {_v(spec.name)}")
         typed.append(f"{typed_sql} as {spec.name}")
         checks += column_checks
         if spec.name in source.columns:
             scanned.append(_cpr_scanned(spec))
-    # a CPR-like word has 10 characters at least: shorter fields need no regular expression
-    typed.append(f"{cpr.sql_candidate([f'case when strlen({x}) >= 10 then {x} end' for x in scanned])} as _cpr")
+    typed.append(f"{cpr.sql_candidate(scanned)} as _cpr")
     for rule in contract.rules():
         flag = f"_f_rule_{rule.name}"
         checks.append(RowCheck(flag, rule.name, ",".join(rule.columns), rule.check_kind,
@@ -103,6 +115,9 @@ def plan_checks(
         gate = "" if check.name == "field_count" else " and _fields_ok"
         flags.append(f"coalesce({check.predicate}, false){gate} as {check.flag}")
     any_flag = " or ".join(check.flag for check in checks) or "false"
+    pipeline = (f"select *, ({any_flag}) as _bad from (select {', '.join(['*', *flags])} from ("
+                f"select *, {', '.join(typed)} from (select {', '.join(['*', *values])} from ("
+                f"select {', '.join(['*', *first])} from ({_ROWS})))))")
     names = ", ".join(spec.name for spec in contract.columns())
     numbered = source.materialized
     # fast path: no `_src` yet; keep the fields as delivered of the rows that need them later
@@ -110,25 +125,18 @@ def plan_checks(
     copies = "" if numbered else "".join(
         f", case when _bad or _cpr then {ident} end as _s_{ident}" for ident in source.identifiers())
     outer = f"{'_row_number, ' if numbered else ''}_fields_ok, _cpr{', _nfields' if source.field_count_known else ''}"
-    sql = f"""
-        create temp table {CHECK_DATA} as
-        select {outer}, {names}, {', '.join(check.flag for check in checks) or 'false as _no_check'}, _bad{copies}
-        from (
-            select *, ({any_flag}) as _bad from (
-                select {', '.join(['*', *flags])}
-                from (
-                    select *, {', '.join(typed)} from (select {', '.join(['*', *values])} from ({source.rows_sql()}))
-                )
-            )
-        )"""
+    # the big table keeps `_bad`, not each check's flag: storing a dozen booleans per row of a
+    # good file costs more than computing them again for the few bad rows (`flags_sql`)
+    sql = (f"create temp table {CHECK_DATA} as select {outer}, {names}, _bad{copies} "
+           f"from ({pipeline.replace(_ROWS, source.rows_sql())})")
     row_number = "_row_number" if numbered else "(rowid + 1)"
-    after = [f"create temp view {CHECK_TABLE} as select {row_number} as _row_number, {outer.removeprefix('_row_number, ')}, "
-             f"{names}, {', '.join(check.flag for check in checks) or 'false as _no_check'}, _bad from {CHECK_DATA}"]
+    after = [f"create temp view {CHECK_TABLE} as select {row_number} as _row_number, "
+             f"{outer.removeprefix('_row_number, ')}, {names}, _bad from {CHECK_DATA}"]
     if not numbered:
         fields = ", ".join(f"_s_{ident} as {ident}" for ident in source.identifiers())
         after.append(f"create or replace temp table {SOURCE_TABLE} as select {row_number} as _row_number, {fields} "
                      f"from {CHECK_DATA} where _bad or _cpr")
-    return CheckPlan(contract, checks, sql, after, row_number, home_config)
+    return CheckPlan(contract, checks, sql, after, row_number, pipeline, home_config)
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTable) -> CheckPlan:
@@ -137,7 +145,10 @@ def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTa
     The fast path numbers rows by `_chk_t`'s rowid, which is the file's order only when DuckDB
     runs the CREATE TABLE AS order-preserving (its batch insert; or one thread). Should the plan
     ever lose the order (an operator that reorders, e.g. a join), the source is materialised
-    first and numbered there: slower, never wrong."""
+    first and numbered there: slower, never wrong.
+
+    Then `_flags`, from `_src`: on the fast path that is the flagged rows only; on the slow path
+    (a file DuckDB's reader refused, or a lost order) every row is evaluated a second time."""
     if not source.materialized and not _keeps_order(con, plan.sql):
         source.materialize(con)
         plan = plan_checks(plan.contract, source, plan.home_config)
@@ -146,6 +157,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTa
         con.execute(statement)
     if not source.materialized:
         source.from_sql, source.numbered = SOURCE_TABLE, True
+    con.execute(plan.flags_sql(source))
     return plan
 
 
@@ -183,8 +195,14 @@ def _field_count_check(width: int) -> RowCheck:
 
 def _column(
     spec: ColumnSpec, source: SourceTable, home_config: Path | None
-) -> tuple[str, str, list[RowCheck]]:
-    """(value expression over `_src`, typed expression over the values, checks)."""
+) -> tuple[str | None, str, str, list[RowCheck]]:
+    """(the value parsed as delivered or None, value expression over `_src`, typed expression
+    over the values, checks).
+
+    A text value of a kind whose valid values have no blank at either end (all but free text)
+    is parsed first as delivered: when that succeeds, the value needed no trimming, and only the
+    values that fail are trimmed and parsed again (CASE evaluates a branch for its rows only).
+    Same verdict as trimming every value first, without testing every field's ends."""
     name, v = spec.name, _v(spec.name)
     checks: list[RowCheck] = []
 
@@ -193,13 +211,19 @@ def _column(
                                quote_literal(description), predicate))
 
     if name not in source.columns:
-        return "null", f"cast(null as {spec.duckdb_type})", checks  # a missing nullable column
+        return None, "null", f"cast(null as {spec.duckdb_type})", checks  # a missing nullable column
     ident, source_type = source.columns[name], source.types[name]
+    as_delivered = None
     if not spec.nullable:
         add("not_null", f"{v} is null", "a value is required")
     if source_type == "VARCHAR":
         value = _trimmed(ident)
         typed, rule, description = _parse_text(spec, v, home_config)
+        if spec.kind in _BLANK_FREE:
+            first = _first(name)
+            as_delivered = _parse_text(spec, ident, home_config, exact=True)[0]
+            value = f"case when {first} is not null then {ident} else {value} end"
+            typed = f"case when {first} is not null then {first} else {typed} end"
     elif source_type in _NATIVE.get(spec.kind, ()):
         value, typed, rule, description = ident, _native(spec, v, source_type), "type", _type_words(spec)
     else:
@@ -217,13 +241,23 @@ def _column(
         # list_contains, not IN: DuckDB rewrites a long IN list into a join, which would cost the
         # fast path its row order (see `run_checks`)
         add("reference", f"not list_contains([{listed}], {name})", f"not a known code of the {spec.reference} list")
-    return value, typed, checks
+    return as_delivered, value, typed, checks
+
+
+# kinds whose valid text has no blank at either end, or whose parser trims anyway (sector tokens)
+_BLANK_FREE = {Kind.KEY, Kind.ID, Kind.DATE, Kind.TS, Kind.INT, Kind.BOOL, Kind.ENUM, Kind.SECTORS}
+
+
+def _first(name: str) -> str:
+    return f"f__{name}"
 
 
 def _trimmed(ident: str) -> str:
     """Trimmed, empty = null; trimming only where needed (it copies the string, slow in bulk)."""
-    edges = " or ".join(f"{test}({ident}, {char})" for test in ("starts_with", "ends_with")
-                        for char in ("' '", "chr(9)", "chr(10)", "chr(13)"))
+    # a first character at or below a space (an empty field gives 0) or a blank last one: only
+    # such fields are trimmed; the gate may let through a control character, which trim keeps
+    edges = f"ascii({ident}) <= 32 or " + " or ".join(
+        f"ends_with({ident}, {char})" for char in ("' '", "chr(9)", "chr(10)", "chr(13)"))
     return f"case when {edges} then nullif(trim({ident}, {_WHITESPACE}), '') else nullif({ident}, '') end"
 
 
@@ -231,9 +265,15 @@ def _type_words(spec: ColumnSpec) -> str:
     return _WRITTEN_AS.get(spec.kind, f"{spec.kind.value} text")
 
 
-def _parse_text(spec: ColumnSpec, v: str, home_config: Path | None) -> tuple[str, str | None, str]:
-    """(typed expression, rule failed when text does not parse, description) for a text value."""
+def _parse_text(
+    spec: ColumnSpec, v: str, home_config: Path | None, *, exact: bool = False
+) -> tuple[str, str | None, str]:
+    """(typed expression, rule failed when text does not parse, description) for a text value.
+
+    `exact`: booleans and enumeration values only as listed (lower case), without lower-casing
+    every value first: the cheap first try for values as delivered (see `_column`)."""
     kind = spec.kind
+    lowered = v if exact else f"lower({v})"
     if kind in (Kind.KEY, Kind.ID):
         what = "64 lower-case hex characters" if kind is Kind.KEY else "1-40 characters of A-Z a-z 0-9 _ . : -"
         return f"case when {_matches(v, spec.pattern or '.*')} then {v} end", "pattern", f"not written as {what}"
@@ -247,10 +287,10 @@ def _parse_text(spec: ColumnSpec, v: str, home_config: Path | None) -> tuple[str
     if kind is Kind.BOOL:
         whens = [f"when {quote_literal(w)} then true" for w in sorted(TRUE_WORDS)]
         whens += [f"when {quote_literal(w)} then false" for w in sorted(FALSE_WORDS)]
-        return f"case lower({v}) {' '.join(whens)} end", "type", f"not {_type_words(spec)}"
+        return f"case {lowered} {' '.join(whens)} end", "type", f"not {_type_words(spec)}"
     if kind is Kind.ENUM:
         whens = " ".join(f"when {quote_literal(e.lower())} then {quote_literal(e)}" for e in spec.enum_values or ())
-        return f"case lower({v}) {whens} end", "enum", "not one of: " + ", ".join(spec.enum_values or ())
+        return f"case {lowered} {whens} end", "enum", "not one of: " + ", ".join(spec.enum_values or ())
     if kind is Kind.SECTORS:
         tokens = f"list_transform(string_split({v}, '|'), t -> lower(trim(t, {_WHITESPACE})))"
         allowed = ", ".join(quote_literal(e) for e in spec.enum_values or ())

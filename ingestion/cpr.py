@@ -5,8 +5,7 @@ separate word (at the start or end of the field, or next to a character that is 
 nor a digit) and `DDMMYY` is a valid calendar date in 19YY or in 20YY.
 
 The bulk check runs in DuckDB in two steps, so the expensive part only sees candidates:
-1. one RE2 match per row over all fields joined by a unit separator (a non-alphanumeric
-   character, so it is itself a word boundary and cannot glue two fields into one number);
+1. one RE2 match per field of 10 characters or more (shorter ones cannot hold the word);
 2. for candidate rows only: every 10-digit match is extracted and its date checked. RE2 has no
    look-around, so a match consumes its boundary characters; doubling every boundary character
    first lets adjacent numbers (`0101901234 0202901234`) each keep one.
@@ -19,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-SEPARATOR = "chr(31)"
 # RE2 (DuckDB): a candidate, boundaries consumed
 SQL_CANDIDATE = r"(?:^|[^\p{L}\p{N}])\d{6}-?\d{4}(?:$|[^\p{L}\p{N}])"
 # after doubling, the optional hyphen of DDMMYY-SSSS reads as `--`
@@ -65,11 +63,16 @@ def sql_valid_ddmmyy(digits: str) -> str:
 
 
 def sql_candidate(expressions: list[str]) -> str:
-    """SQL: the row's fields (VARCHAR expressions) hold a CPR-shaped word (date not checked)."""
+    """SQL: the row's fields (VARCHAR expressions) hold a CPR-shaped word (date not checked).
+
+    A CPR-shaped word has 10 characters at least: a field is matched only when it is that long
+    (CASE evaluates the match for those rows only), so the short fields of a big file, most of
+    them, cost a length test and no regular expression."""
     if not expressions:
         return "false"
-    joined = f"concat_ws({SEPARATOR}, {', '.join(expressions)})"
-    return f"coalesce(regexp_matches({joined}, '{SQL_CANDIDATE}'), false)"
+    return "(" + " or ".join(
+        f"case when strlen({x}) >= 10 then coalesce(regexp_matches({x}, '{SQL_CANDIDATE}'), false) else false end"
+        for x in expressions) + ")"
 
 
 def sql_confirmed(expression: str) -> str:

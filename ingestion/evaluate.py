@@ -2,7 +2,7 @@
 
 Shared by `sammen ingest` (on the warehouse connection) and `sammen check` (in memory), so a
 partner's pre-delivery check and the pipeline can never disagree. Leaves two temporary tables
-for the loader: `_chk` (typed rows and flags, see `checks`) and `_q` (one row per quarantined
+for the loader: `_chk` (typed rows and `_bad`, see `checks`) and `_q` (one row per quarantined
 row and broken check: row number, column, rule, kind, description, and internally the row's
 person_key so a later withdrawal can delete it).
 
@@ -22,13 +22,19 @@ import pyarrow as pa
 
 from contracts import contract_for
 from ingestion import cpr
-from ingestion.checks import CHECK_DATA, CHECK_TABLE, CheckPlan, plan_checks, run_checks
+from ingestion.checks import (
+    CHECK_DATA,
+    CHECK_TABLE,
+    FLAGS_TABLE,
+    CheckPlan,
+    plan_checks,
+    run_checks,
+)
 from ingestion.files import Fingerprint, Manifest, fingerprint
 from ingestion.ledger import CheckResult
 from ingestion.reader import SOURCE_TABLE, FileRejected, SourceTable, open_source, read_source
 
 QUARANTINE_TABLE = "_q"
-_DUPLICATE_HASHES = "_dup_h"
 EXPLAINED_ROWS = 200  # pydantic explains this many bad rows per file; the rest keep the generic text
 _CPR_EXAMPLES = 3
 
@@ -150,7 +156,7 @@ def _materialised(
 
 def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"drop view if exists {CHECK_TABLE}")
-    for table in (SOURCE_TABLE, CHECK_DATA, QUARANTINE_TABLE, "_explained", "_cpr_rows", _DUPLICATE_HASHES):
+    for table in (SOURCE_TABLE, CHECK_DATA, FLAGS_TABLE, QUARANTINE_TABLE, "_explained", "_cpr_rows"):
         con.execute(f"drop table if exists {table}")
 
 
@@ -202,43 +208,39 @@ def _quarantine(
     """Build `_q`, count per check, apply the threshold, explain the first bad rows."""
     contract = plan.contract
     person = "person_key" if "person_key" in {s.name for s in contract.columns()} else "null"
-    parts = [
-        f"select _row_number as row_number, {_literal(c.column)} as column_name, '{c.name}' as rule, "
-        f"'{c.check_kind}' as check_kind, {c.description} as description, {person} as _person_key "
-        f"from {CHECK_TABLE} where _bad and {c.flag}"
-        for c in plan.checks
-    ]
     key = contract.natural_key
     # a key seen on several rows of one file: all of them are quarantined; repeated rows of a
     # person-keyed dataset (consent_withdrawals) are one fact, never quarantined for repetition
     duplicates = bool(key) and key != ("person_key",)
-    duplicates_found = False
-    if duplicates:
-        columns = ", ".join(key)
-        present = f"_fields_ok and {' and '.join(f'{k} is not null' for k in key)}"
-        # grouping 64-bit hashes is far cheaper than grouping the keys; collisions only add
-        # candidates, which the exact grouping then drops. The repeated hashes are kept apart
-        # so that a file without any (the usual case) is scanned for them once, not three times.
-        con.execute(f"create or replace temp table {_DUPLICATE_HASHES} as select hash({columns}) as h "
-                    f"from {CHECK_TABLE} where {present} group by all having count(*) > 1")
-        duplicates_found = con.execute(f"select count(*) from {_DUPLICATE_HASHES}").fetchone()[0] > 0
-        if duplicates_found:
-            repeated = (f"select ({columns}) from {CHECK_TABLE} where {present} and hash({columns}) in "
-                        f"(select h from {_DUPLICATE_HASHES}) group by all having count(*) > 1")
-            parts.append(
-                f"select _row_number, '{columns}', 'duplicate_key', 'plausibility', "
-                f"'{columns} appears on more than one row of this file', {person} from {CHECK_TABLE} "
-                f"where {present} and ({columns}) in ({repeated})"
-            )
-    # one scan per check over the bad rows only, and none when there are none (the usual case)
-    any_bad = con.execute(f"select count(*) from {CHECK_TABLE} where _bad").fetchone()[0]
-    if not any_bad:
-        parts = [f"select * from ({part}) where false" for part in parts[:1]] + parts[len(plan.checks):]
+    columns = ", ".join(key)
+    present = f"_fields_ok and {' and '.join(f'{k} is not null' for k in key)}" if duplicates else "false"
+    total, fields_ok = con.execute(f"select count(*), count(*) filter (where _fields_ok) from {CHECK_TABLE}").fetchone()
+    # does any key repeat? The keys' 64-bit hashes, sorted, compared with their neighbours: about
+    # half the cost of counting distinct keys (a hash table of every key); a collision only sends
+    # the file to the exact search below, which finds no repeated key then
+    repeated_hashes = duplicates and con.execute(
+        f"select count(*) from (select h, lead(h) over (order by h) as following "
+        f"from (select hash({columns}) as h from {CHECK_TABLE} where {present})) where h = following"
+    ).fetchone()[0] > 0
+    # each check over the bad rows only (`_flags`: empty for a good file)
+    parts = [
+        f"select _row_number as row_number, {_literal(c.column)} as column_name, '{c.name}' as rule, "
+        f"'{c.check_kind}' as check_kind, {c.description} as description, {person} as _person_key "
+        f"from {FLAGS_TABLE} where {c.flag}"
+        for c in plan.checks
+    ] or ["select 0::bigint, ''::varchar, '', '', '', ''::varchar where false"]
+    if repeated_hashes:
+        repeated = f"select ({columns}) from {CHECK_TABLE} where {present} group by all having count(*) > 1"
+        parts.append(
+            f"select _row_number, '{columns}', 'duplicate_key', 'plausibility', "
+            f"'{columns} appears on more than one row of this file', {person} from {CHECK_TABLE} "
+            f"where {present} and ({columns}) in ({repeated})"
+        )
     con.execute(f"create temp table {QUARANTINE_TABLE} as " + " union all ".join(parts))
-    if duplicates and duplicates_found:  # `_bad` then says it all for the loader
+    if repeated_hashes:  # `_bad` then says it all for the loader
         con.execute(f"update {CHECK_DATA} set _bad = true where {plan.row_number} in "
                     f"(select row_number from {QUARANTINE_TABLE} where rule = 'duplicate_key')")
-    _count_checks(con, plan, result, duplicates)
+    _count_checks(con, plan, result, total, fields_ok, duplicates)
     bad = con.execute(f"select count(distinct row_number) from {QUARANTINE_TABLE}").fetchone()[0]
     result.rows_quarantined = bad
     if result.rows_read and bad / result.rows_read > threshold:
@@ -254,11 +256,11 @@ def _literal(text: str | None) -> str:
     return "null" if text is None else "'" + text.replace("'", "''") + "'"
 
 
-def _count_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, result: Evaluation, duplicates: bool) -> None:
+def _count_checks(
+    con: duckdb.DuckDBPyConnection, plan: CheckPlan, result: Evaluation, total: int, fields_ok: int, duplicates: bool
+) -> None:
     counts = ", ".join(f"count(*) filter (where {c.flag})" for c in plan.checks)
-    row = con.execute(f"select count(*), count(*) filter (where _fields_ok){', ' + counts if counts else ''} "
-                      f"from {CHECK_TABLE}").fetchone()
-    total, fields_ok, failures = row[0], row[1], row[2:]
+    failures = con.execute(f"select {counts} from {FLAGS_TABLE}").fetchone() if counts else ()
     for check, failed in zip(plan.checks, failures, strict=True):
         checked = total if check.name == "field_count" else fields_ok
         result.checks.append(CheckResult("row", result.dataset, check.name, check.check_kind,
