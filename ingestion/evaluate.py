@@ -228,7 +228,8 @@ def _quarantine(
         f"'{c.check_kind}' as check_kind, {c.description} as description, {person} as _person_key "
         f"from {FLAGS_TABLE} where {c.flag}"
         for c in plan.checks
-    ] or ["select 0::bigint, ''::varchar, '', '', '', ''::varchar where false"]
+    ] or ["select 0::bigint as row_number, null::varchar as column_name, '' as rule, '' as check_kind, "
+          "'' as description, null::varchar as _person_key where false"]
     if repeated_hashes:
         repeated = f"select ({columns}) from {CHECK_TABLE} where {present} group by all having count(*) > 1"
         parts.append(
