@@ -1,11 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_enrolments_to_build() }}",
-    )
-}}
 -- Participation outcome per enrolment (outcomes.md "Participation outcome"): distinct sessions the
 -- person attended on or after E (and on or before the cutoff), any role, any programme or none.
 with

@@ -1,11 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_enrolments_to_build() }}",
-    )
-}}
 -- Coherence outcome per enrolment (outcomes.md "Coherence outcome"): the action plan, follow-ups
 -- on time, and follow-up after discharge by psychiatry and across sectors.
 with

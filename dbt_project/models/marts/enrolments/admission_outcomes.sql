@@ -1,11 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_enrolments_to_build() }}",
-    )
-}}
 -- Admissions outcome per enrolment (outcomes.md "Admissions outcome"): stays starting in each
 -- window, bed days, ER visits and other outpatient contacts, discharges and 30-day readmissions.
 with

@@ -1,11 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_enrolments_to_build() }}",
-    )
-}}
 -- The cohort (outcomes.md "Cohort"): one row per enrolment with enrolled_on <= cutoff.
 with
 
