@@ -245,14 +245,16 @@ active_participants as (
 ),
 {%- endif %}
 
-{% if wanted is none or 'attendances' in wanted -%}
-{%- set _ = selects.append('attendances') -%}
--- All rows, anonymous included; under the session's programme and `all` only. A session
--- without a programme counts under `all` only (the having clause drops its null group).
-attendances as (
+{#- Activity counts, one row per attendance (anonymous included) or per session held; under the
+    session's programme and `all` only. A session without a programme counts under `all` only
+    (the having clause drops its null group). #}
+{% for indicator_id, activity in [('attendances', 'attended_sessions'), ('sessions_held', 'quarters')]
+   if wanted is none or indicator_id in wanted -%}
+{%- set _ = selects.append(indicator_id) -%}
+{{ indicator_id }} as (
 
     select
-        'attendances' as indicator_id,
+        '{{ indicator_id }}' as indicator_id,
         period,
         case when grouping(programme) = 1 then 'all' else programme end as programme,
         'all' as municipality,
@@ -260,33 +262,12 @@ attendances as (
         cast(null as bigint) as denominator,
         cast(null as bigint) as n_persons
 
-    from attended_sessions
+    from {{ activity }}
     group by {{ programme_grain }}
     having grouping(programme) = 1 or programme is not null
 
 ),
-{%- endif %}
-
-{% if wanted is none or 'sessions_held' in wanted -%}
-{%- set _ = selects.append('sessions_held') -%}
-sessions_held as (
-
-    select
-        'sessions_held' as indicator_id,
-        period,
-        case when grouping(programme) = 1 then 'all' else programme end as programme,
-        'all' as municipality,
-        count(*) as numerator,
-        cast(null as bigint) as denominator,
-        cast(null as bigint) as n_persons
-
-    from quarters
-    group by {{ programme_grain }}
-    having grouping(programme) = 1 or programme is not null
-
-),
-{%- endif %}
-
+{% endfor %}
 {% for indicator in cohort_indicators if wanted is none or indicator.id in wanted -%}
 {%- set _ = selects.append(indicator.id) -%}
 {%- set population = indicator.get('population', 'true') -%}
