@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,3 +67,23 @@ def chromium() -> str:
     if not Path(path).exists():
         pytest.fail("headless Chromium is missing: run `make system-deps` (Debian package chromium)")
     return path
+
+
+@pytest.fixture(scope="session")
+def airflow_template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The session's Airflow metadata database in PostgreSQL, migrated once (helpers.orchestration)."""
+    from helpers import orchestration
+
+    name = orchestration.migrated_template(tmp_path_factory.mktemp("airflow_template"))
+    yield name
+    orchestration.drop_template()
+
+
+@pytest.fixture
+def metadata_db(airflow_template_db: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A clean copy of the migrated metadata database for one test, dropped afterwards."""
+    from helpers import orchestration
+
+    name = orchestration.copy_database(airflow_template_db, request.module.__name__.rsplit(".", 1)[-1][:30])
+    yield name
+    orchestration.drop_database(name)

@@ -25,20 +25,6 @@ COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 BAD_FILE = "sessions__20260302__broken.csv"
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory):
-    name = af.migrated_template(tmp_path_factory.mktemp("airflow_template"))
-    yield name
-    af.drop_template()
-
-
-@pytest.fixture
-def metadata_db(template_db):
-    name = af.copy_database(template_db, "sched")
-    yield name
-    af.drop_database(name)
-
-
 def _synthetic_extracts(root: Path) -> Path:
     """A tiny synthetic delivery generated outside the home, to be dropped in later."""
     import synthetic

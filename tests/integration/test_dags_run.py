@@ -15,20 +15,6 @@ from sammen.home import Home
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory):
-    name = af.migrated_template(tmp_path_factory.mktemp("airflow_template"))
-    yield name
-    af.drop_template()
-
-
-@pytest.fixture
-def metadata_db(template_db):
-    name = af.copy_database(template_db, "dagstest")
-    yield name
-    af.drop_database(name)
-
-
 def test_ingest_dag_runs_with_airflow_dags_test(tmp_path, metadata_db):
     import synthetic
 
