@@ -6,20 +6,22 @@ import argparse
 import sys
 from pathlib import Path
 
+from sammen import arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     ingest = subparsers.add_parser(
         "ingest", help="load the landing files into the warehouse (ledger, raw, resolved)",
         description="Validate and load every file in DIR/landing/<source>/, then rebuild resolved.*.",
     )
-    ingest.add_argument("--home", required=True, help="the sammen home folder")
-    ingest.add_argument("--quarantine-threshold", type=float, help="share of bad rows that rejects a file (0.05)")
-    ingest.add_argument("--quiet", action="store_true", help="no progress output")
+    arguments.home(ingest)
+    arguments.quarantine_threshold(ingest)
+    arguments.quiet(ingest)
     ingest.set_defaults(func=_ingest)
 
     ledger = subparsers.add_parser("ledger", help="the most recent delivered files and check results",
                                    description="Show the ledger: recent files and the last run's checks.")
-    ledger.add_argument("--home", required=True, help="the sammen home folder")
+    arguments.home(ledger)
     ledger.add_argument("--limit", type=int, default=20, help="how many files (20)")
     ledger.set_defaults(func=_ledger)
 
@@ -29,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     check.add_argument("file", type=Path, help="a CSV or Parquet extract")
     check.add_argument("--dataset", help="the dataset, when the file name does not say it")
-    check.add_argument("--quarantine-threshold", type=float, default=None, help="(0.05)")
+    arguments.quarantine_threshold(check)
     check.set_defaults(func=_check)
 
     pseudo = subparsers.add_parser(

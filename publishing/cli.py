@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+
+from sammen import arguments
 
 
 def _publish_command(args: argparse.Namespace) -> int:
@@ -30,13 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "manifest.json to DIR/published/."
         ),
     )
-    parser.add_argument("--home", required=True, help="the sammen home folder (e.g. ./var)")
-    parser.add_argument(
-        "--cutoff", type=dt.date.fromisoformat, help="the cutoff the marts were built with"
-    )
+    arguments.home(parser)
+    arguments.cutoff(parser, "the cutoff the marts were built with")
     parser.add_argument(
         "--disclosure-threshold", type=int,
         help="smallest count that may be published (default 5; may only be raised)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    arguments.quiet(parser)
     parser.set_defaults(func=_publish_command)

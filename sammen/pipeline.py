@@ -6,6 +6,7 @@ import argparse
 import csv
 import datetime as dt
 
+from sammen import arguments
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
@@ -92,10 +93,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="one pass through every stage: ingest, transform (dbt build), publish",
         description="Ingest the landing files, build the marts, publish the indicators.",
     )
-    parser.add_argument("--home", required=True, help="the sammen home folder (e.g. ./var)")
-    parser.add_argument("--cutoff", type=dt.date.fromisoformat, help="override the cutoff date")
-    parser.add_argument(
-        "--quarantine-threshold", type=float, help="share of bad rows that rejects a file (0.05)"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    arguments.home(parser)
+    arguments.cutoff(parser)
+    arguments.quarantine_threshold(parser)
+    arguments.quiet(parser)
     parser.set_defaults(func=_run_command)

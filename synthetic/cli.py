@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sammen import arguments
 from sammen.home import Home
 from sammen.progress import Progress
 
@@ -16,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Synthetic, clean, reproducible extracts (same seed, same bytes) from the "
         "three partner sources, two extract dates each.",
     )
-    parser.add_argument("--home", required=True, help="the sammen home folder DIR")
+    arguments.home(parser)
     parser.add_argument("--persons", type=_positive, default=2000, help="enrolled persons (default 2000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--years", type=_positive, default=3, help="years of enrolments (default 3)")

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import sys
 
+from sammen import arguments
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
@@ -55,11 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="build the outcome marts with dbt (staging → intermediate → marts)",
         description="Run dbt build on the warehouse, then dbt docs and the Parquet export.",
     )
-    parser.add_argument("--home", required=True, help="the sammen home folder")
-    parser.add_argument("--cutoff", type=dt.date.fromisoformat, help="override the cutoff date")
+    arguments.home(parser)
+    arguments.cutoff(parser)
     parser.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
     parser.add_argument("--full-refresh", action="store_true", help="rebuild every mart row")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    arguments.quiet(parser)
     parser.set_defaults(func=_transform_command)
 
     query = subparsers.add_parser(
@@ -67,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="read-only SQL against the marts",
         description='Run one read-only SQL statement against the marts, e.g. "select * from cohort".',
     )
-    query.add_argument("--home", required=True, help="the sammen home folder")
+    arguments.home(query)
     query.add_argument("--csv", action="store_true", help="write CSV instead of a table")
     query.add_argument("sql", help="the SQL statement (tables of schema marts need no prefix)")
     query.set_defaults(func=_query_command)
