@@ -78,8 +78,11 @@ class CheckPlan:
 
     def flags_sql(self, source: SourceTable) -> str:
         """CREATE TABLE `_flags`: every column of the pipeline (each check's flag included) for
-        the bad rows only, from `_src` (all rows on the slow path, the flagged ones on the fast)."""
-        return f"create temp table {FLAGS_TABLE} as select * from ({self.pipeline.replace(_ROWS, source.rows_sql())}) where _bad"
+        the bad rows only, computed again from their fields in `_src` (which holds every row on
+        the slow path, the flagged ones on the fast path)."""
+        bad_rows = (f"select * from ({source.rows_sql()}) "
+                    f"where _row_number in (select _row_number from {CHECK_TABLE} where _bad)")
+        return f"create temp table {FLAGS_TABLE} as select * from ({self.pipeline.replace(_ROWS, bad_rows)})"
 
 
 def quote_literal(text: str) -> str:
@@ -147,8 +150,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTa
     ever lose the order (an operator that reorders, e.g. a join), the source is materialised
     first and numbered there: slower, never wrong.
 
-    Then `_flags`, from `_src`: on the fast path that is the flagged rows only; on the slow path
-    (a file DuckDB's reader refused, or a lost order) every row is evaluated a second time."""
+    Then `_flags`: the checks again, for the bad rows only."""
     if not source.materialized and not _keeps_order(con, plan.sql):
         source.materialize(con)
         plan = plan_checks(plan.contract, source, plan.home_config)
