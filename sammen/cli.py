@@ -7,6 +7,8 @@ import importlib
 import logging
 import sys
 
+from sammen.home import restrict_umask
+
 # Modules that expose `register(subparsers)`; each owns its commands and their implementation.
 COMMAND_MODULES = (
     "synthetic.cli",  # synth
@@ -31,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_umask()  # before anything is written: owner-only files (sammen/home.py says why)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

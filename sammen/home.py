@@ -10,14 +10,42 @@ Every stage finds its inputs and outputs through this class, so the layout is wr
     DIR/published/            aggregates only, after disclosure control
     DIR/docs/                 Data Docs (gx/), dbt docs (dbt/), contract documents (contracts/)
     DIR/config/               optional overrides (programmes.yaml)
+
+Least privilege on disk (README, "Who may read what"): everything sammen writes is created under
+the umask `UMASK` (owner-only), set at CLI start (`sammen.cli`) and by `Home.ensure`, which the
+Airflow tasks call too. `Home.ensure` also repairs the modes of an existing home, so a home made
+before this rule (or a partner's file delivered 0644 and archived as it came) is tightened at the
+next run: every folder 0700 and file 0600, except the home itself (0750: the group may pass
+through it, to `published/` only) and `published/` (0750 / 0640: aggregates for the boards, who
+read them through the home's group). Folders protect their files: a 0644 file inside a 0700
+folder is still unreadable to others, so the file modes are a second belt.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 SOURCES: tuple[str, ...] = ("region", "municipality", "ngo")
+
+UMASK = 0o077  # new files 0600, new folders 0700: nobody but the owner, unless widened below
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+SHARED_DIR, SHARED_FILE = 0o750, 0o640  # the home itself and published/: the group may read
+
+log = logging.getLogger(__name__)
+
+
+def restrict_umask() -> None:
+    """Owner-only modes for everything this process creates from now on (process-wide)."""
+    os.umask(UMASK)
+
+
+def share_with_group(folder: Path) -> None:
+    """Give `folder` and what is in it the published modes (0750 / 0640): for publishing."""
+    _repair(folder, SHARED_DIR, SHARED_FILE)
 
 
 @dataclass(frozen=True)
@@ -72,10 +100,61 @@ class Home:
         return self.landing / source
 
     def ensure(self) -> Home:
-        """Create the folders (idempotent) and return self."""
+        """Create the folders (idempotent), tighten the modes of what exists, and return self."""
+        restrict_umask()
         for path in (self.warehouse_dir, self.marts, self.published, self.docs, self.config):
             path.mkdir(parents=True, exist_ok=True)
         for source in SOURCES:
             for base in (self.landing, self.archive, self.rejected):
                 (base / source).mkdir(parents=True, exist_ok=True)
+        self.secure()
         return self
+
+    def secure(self) -> None:
+        """Set the modes the module docstring promises on every folder and file of the home."""
+        _set_mode(self.root, SHARED_DIR)
+        for child in _children(self.root):
+            if child.name == self.published.name:
+                _repair(child, SHARED_DIR, SHARED_FILE)
+            else:
+                _repair(child, PRIVATE_DIR, PRIVATE_FILE)
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except FileNotFoundError:
+        return []
+
+
+def _repair(top: Path, dir_mode: int, file_mode: int) -> None:
+    """`top` and everything under it to `dir_mode` / `file_mode`. Symbolic links are never
+    followed nor changed (chmod would change their target, which may lie outside the home)."""
+    if not _set_mode(top, dir_mode, file_mode):
+        return
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            _set_mode(Path(folder) / name, dir_mode, file_mode)
+
+
+def _set_mode(path: Path, dir_mode: int, file_mode: int | None = None) -> bool:
+    """chmod `path` if it is ours and differs; True when it is a real folder (to descend into)."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:  # moved away meanwhile (a concurrent ingest): nothing to protect
+        return False
+    if stat.S_ISLNK(info.st_mode):
+        return False
+    is_dir = stat.S_ISDIR(info.st_mode)
+    wanted = dir_mode if is_dir or file_mode is None else file_mode
+    if stat.S_IMODE(info.st_mode) != wanted:
+        if info.st_uid != os.geteuid():
+            # e.g. a partner's file in landing: only its owner (or root) may change it. The
+            # folder is named, not the file: a file name may hold a CPR number (issue 16)
+            log.warning("cannot restrict a file in %s to %o: not owned by this user", path.parent, wanted)
+        else:
+            try:
+                os.chmod(path, wanted)
+            except FileNotFoundError:
+                return False
+    return is_dir
