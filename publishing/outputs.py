@@ -3,12 +3,15 @@
 As OpenSAFELY refuses unlabelled outputs, `PublishedFolder` refuses to write a name not declared
 here, or one declared with any sensitivity but `aggregate`, into `published/`. Files are written
 to a staging folder beside `published/`, checked (only declared names, no 64-hex string that is
-not a published file's own digest), then swapped in with two renames: a failed publish leaves
-the previous `published/` as it was, never half-written.
+not a published file's own digest), then swapped in atomically (`PublishedFolder._swap`): a failed
+or killed publish leaves the previous `published/` as it was, never half-written nor missing.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import hashlib
 import os
 import re
@@ -20,8 +23,14 @@ from typing import Literal
 
 import pyarrow.parquet as pq
 
+from sammen.faults import pause_point
+from sammen.home import share_with_group
+
 Sensitivity = Literal["aggregate", "person_level"]
 PUBLISHABLE: Sensitivity = "aggregate"
+STAGING_MARK, OLD_MARK = ".staging-", ".old-"  # `.published.staging-<pid>`, `.published.old-<pid>`
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if os.name == "posix" else None
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2  # <fcntl.h>, <linux/fs.h>
 HEX64 = re.compile(rb"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 
 
@@ -89,10 +98,11 @@ class PublishedFolder:
 
     def __init__(self, target: Path) -> None:
         self.target = target
-        self.staging = target.with_name(f".{target.name}.staging-{os.getpid()}")
+        self.staging = target.with_name(f".{target.name}{STAGING_MARK}{os.getpid()}")
         self.written: list[str] = []
 
     def __enter__(self) -> PublishedFolder:
+        self._clean_leftovers()
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
         return self
@@ -145,17 +155,63 @@ class PublishedFolder:
                     )
 
     def _swap(self) -> None:
-        old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
+        """Put the staged set in place of `target` in one step, then drop the old set.
+
+        `renameat2(RENAME_EXCHANGE)` (Linux ≥ 3.15, ext4/xfs/btrfs/tmpfs) swaps the two folders
+        atomically: at every instant `published/` is the whole old set or the whole new one, so a
+        kill anywhere leaves a complete set (the old one then waits under the staging name and the
+        next publish removes it). Chosen over a symlink flip (`published -> .published-<id>`)
+        because `published/` stays a real folder: the boards' readers, web servers that refuse
+        symlinks and existing homes see no change of layout. Where the exchange is missing (not
+        Linux, or a filesystem without it) the two renames of before remain, and a kill between
+        them is repaired by the next publish (`_clean_leftovers` puts the old set back first).
+        """
+        share_with_group(self.staging)  # the boards read published/ through the home's group
+        pause_point("publish.swap")
+        if not self.target.exists():
+            os.rename(self.staging, self.target)  # the first publish: a plain rename is atomic
+        elif not _exchange(self.staging, self.target):
+            self._swap_by_two_renames()
+            return
+        pause_point("publish.swapped")
+        shutil.rmtree(self.staging, ignore_errors=True)  # now the old set
+
+    def _swap_by_two_renames(self) -> None:
+        old = self.target.with_name(f".{self.target.name}{OLD_MARK}{os.getpid()}")
         shutil.rmtree(old, ignore_errors=True)
-        if self.target.exists():
-            os.rename(self.target, old)
+        os.rename(self.target, old)
         try:
             os.rename(self.staging, self.target)
         except OSError:
-            if old.exists():
-                os.rename(old, self.target)
+            os.rename(old, self.target)
             raise
         shutil.rmtree(old, ignore_errors=True)
+
+    def _clean_leftovers(self) -> None:
+        """Remove what killed publishes left beside `target` (`.published.staging-*`, the old sets
+        `.published.old-*`). Runs under the writer lock, so no other publish is using them; if a
+        kill between the fallback's two renames left no `target`, the old set is put back first."""
+        olds = sorted(self.target.parent.glob(f".{self.target.name}{OLD_MARK}*"),
+                      key=lambda path: path.stat().st_mtime)
+        if olds and not self.target.exists():
+            os.rename(olds.pop(), self.target)
+        for leftover in [*olds, *self.target.parent.glob(f".{self.target.name}{STAGING_MARK}*")]:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    renameat2 = getattr(_LIBC, "renameat2", None) if _LIBC is not None else None
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    done = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):  # kernel or filesystem without it
+        return False
+    raise OSError(error, os.strerror(error), str(first), None, str(second))
 
 
 def _hex64_tokens(path: Path) -> list[bytes]:
