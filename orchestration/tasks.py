@@ -36,7 +36,9 @@ class FileRejected(Exception):
 
 
 def home() -> Home:
-    """The sammen home from SAMMEN_HOME (default `<repo>/var`), created if missing."""
+    """The sammen home from SAMMEN_HOME (default `<repo>/var`), created if missing.
+
+    Every task starts here, so `Home.ensure` also sets this task process's owner-only umask."""
     from orchestration.trigger import default_home
 
     return Home.at(default_home()).ensure()
