@@ -112,12 +112,16 @@ class Home:
 
     def secure(self) -> None:
         """Set the modes the module docstring promises on every folder and file of the home."""
-        _set_mode(self.root, SHARED_DIR)
+        refused = _set_mode(self.root, SHARED_DIR, SHARED_DIR)[1]
         for child in _children(self.root):
             if child.name == self.published.name:
-                _repair(child, SHARED_DIR, SHARED_FILE)
+                refused += _repair(child, SHARED_DIR, SHARED_FILE)
             else:
-                _repair(child, PRIVATE_DIR, PRIVATE_FILE)
+                refused += _repair(child, PRIVATE_DIR, PRIVATE_FILE)
+        if refused:
+            # one line, no file names: a name may hold a CPR number (issue 16)
+            log.warning("%d path(s) under %s keep a wider mode: not owned by this user, or read-only",
+                        refused, self.root)
 
 
 def _children(folder: Path) -> list[Path]:
@@ -127,34 +131,37 @@ def _children(folder: Path) -> list[Path]:
         return []
 
 
-def _repair(top: Path, dir_mode: int, file_mode: int) -> None:
-    """`top` and everything under it to `dir_mode` / `file_mode`. Symbolic links are never
-    followed nor changed (chmod would change their target, which may lie outside the home)."""
-    if not _set_mode(top, dir_mode, file_mode):
-        return
-    for folder, dirs, files in os.walk(top):
-        for name in dirs + files:
-            _set_mode(Path(folder) / name, dir_mode, file_mode)
+def _repair(top: Path, dir_mode: int, file_mode: int) -> int:
+    """`top` and everything under it to `dir_mode` / `file_mode`; returns how many paths could
+    not be changed. Symbolic links are never followed nor changed (chmod would change their
+    target, which may lie outside the home)."""
+    descend, refused = _set_mode(top, dir_mode, file_mode)
+    if descend:
+        for folder, dirs, files in os.walk(top):  # os.walk does not follow links to folders
+            for name in dirs + files:
+                refused += _set_mode(Path(folder) / name, dir_mode, file_mode)[1]
+    return refused
 
 
-def _set_mode(path: Path, dir_mode: int, file_mode: int | None = None) -> bool:
-    """chmod `path` if it is ours and differs; True when it is a real folder (to descend into)."""
+def _set_mode(path: Path, dir_mode: int, file_mode: int) -> tuple[bool, int]:
+    """chmod `path` if it is ours and differs. Returns (a real folder to descend into, 1 if its
+    mode is wrong and could not be changed else 0)."""
     try:
         info = path.lstat()
     except FileNotFoundError:  # moved away meanwhile (a concurrent ingest): nothing to protect
-        return False
+        return False, 0
     if stat.S_ISLNK(info.st_mode):
-        return False
+        return False, 0
     is_dir = stat.S_ISDIR(info.st_mode)
-    wanted = dir_mode if is_dir or file_mode is None else file_mode
-    if stat.S_IMODE(info.st_mode) != wanted:
-        if info.st_uid != os.geteuid():
-            # e.g. a partner's file in landing: only its owner (or root) may change it. The
-            # folder is named, not the file: a file name may hold a CPR number (issue 16)
-            log.warning("cannot restrict a file in %s to %o: not owned by this user", path.parent, wanted)
-        else:
-            try:
-                os.chmod(path, wanted)
-            except FileNotFoundError:
-                return False
-    return is_dir
+    wanted = dir_mode if is_dir else file_mode
+    if stat.S_IMODE(info.st_mode) == wanted:
+        return is_dir, 0
+    if info.st_uid != os.geteuid():  # e.g. a partner's own file: only its owner should change it
+        return is_dir, 1
+    try:
+        os.chmod(path, wanted)
+    except FileNotFoundError:
+        return False, 0
+    except OSError:  # a read-only mount, say: the run goes on, the warning says so
+        return is_dir, 1
+    return is_dir, 0

@@ -72,3 +72,19 @@ def test_after_ensure_new_files_are_owner_only(tmp_path, loose_umask):
     (home.marts / "new").mkdir()
     assert mode(written) == 0o600
     assert mode(home.marts / "new") == 0o700
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_file_of_another_user_is_left_as_it_is_with_one_warning_naming_no_file(tmp_path, caplog):
+    # GIVEN a partner's own file in landing, 0644, whose name holds a CPR-like number
+    home = Home.at(tmp_path / "home").ensure()
+    theirs = home.landing_for("ngo") / "sessions__20250301__0101901234.csv"
+    theirs.write_text("x")
+    theirs.chmod(0o644)
+    os.chown(theirs, 12345, 12345)
+    # WHEN a stage starts
+    home.ensure()
+    # THEN the file keeps its mode, the run goes on, and the warning names no file
+    assert mode(theirs) == 0o644
+    assert "1 path(s)" in caplog.text
+    assert "0101901234" not in caplog.text
