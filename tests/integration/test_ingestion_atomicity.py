@@ -31,6 +31,7 @@ def _wait_for(path: Path, process: subprocess.Popen, seconds: float = 60) -> Non
 
 
 @pytest.mark.slow
+@pytest.mark.kill
 def test_killed_inside_the_load_transaction_then_the_next_run_loads_the_file_once(tmp_path):
     home = new_home(tmp_path)
     deliver(home, "sessions__20250301.csv", _sessions(500))
