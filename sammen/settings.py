@@ -43,6 +43,11 @@ class Settings:
     region_coverage_start: dt.date | None = field(
         default_factory=lambda: _env_date("SAMMEN_REGION_COVERAGE_START")
     )
+    # days a rejected file holding a CPR number stays in rejected/restricted/ before the nightly
+    # ingest purges it (issue 16: such files were kept forever)
+    restricted_retention_days: int = field(
+        default_factory=lambda: _env_int("SAMMEN_RESTRICTED_RETENTION_DAYS", 30)
+    )
     programmes_file: Path | None = field(
         default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
     )
@@ -53,6 +58,8 @@ class Settings:
                 f"disclosure threshold {self.disclosure_threshold} is below "
                 f"{MIN_DISCLOSURE_THRESHOLD}: it may only be raised"
             )
+        if self.restricted_retention_days < 0:
+            raise ValueError("the retention of restricted files is a number of days, 0 or more")
         if not 0 <= self.quarantine_threshold <= 1:
             raise ValueError("quarantine threshold must be a fraction between 0 and 1")
 
