@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TextIO
 
 import duckdb
 import pyarrow as pa
@@ -318,23 +318,22 @@ class _BoundedLines:
     limit is never held whole), counting the bytes of the row being read: csv pulls lines one by
     one and returns a row as soon as it is complete, so after each row `row_bytes()` is its size
     as written (quoted line breaks included, the line break ending it excluded), the same
-    measure as DuckDB's `max_line_size`."""
+    measure as DuckDB's `max_line_size`. Text mode with `newline=''` keeps csv's view of line
+    ends (`\n`, `\r\n`, a lone `\r`); the bound counts characters, never fewer than bytes."""
 
-    def __init__(self, handle: BinaryIO, limit: int) -> None:
+    def __init__(self, handle: TextIO, limit: int) -> None:
         self._handle, self._limit = handle, limit
         self._pending = self._ending = 0
-        self._first = True
 
     def __iter__(self) -> Iterator[str]:
         while line := self._handle.readline(self._limit + 3):
-            if self._first:
-                line, self._first = line.removeprefix(BOM), False
-            ending = len(line) - len(line.rstrip(b"\r\n"))
+            ending = len(line) - len(line.rstrip("\r\n"))
             if len(line) - ending > self._limit:
                 raise _RowTooLong
-            self._pending += len(line)
+            # UTF-8 bytes; isascii() is a flag CPython keeps, so most lines cost no encoding
+            self._pending += len(line) if line.isascii() else len(line.encode("utf-8"))
             self._ending = ending
-            yield line.decode("utf-8")
+            yield line
 
     def row_bytes(self) -> int:
         size, self._pending = self._pending - self._ending, 0
@@ -373,7 +372,7 @@ def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, widt
     extra: list[str | None] = []
     fields_ok: list[bool] = []
     nfields: list[int] = []
-    with path.open("rb") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = _BoundedLines(handle, FILE_LIMITS.max_line_bytes)
         reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
         try:
