@@ -1,7 +1,8 @@
 """`sammen check FILE`: the verdict the pipeline would give a file, before it is delivered.
 
 Runs the same reading and checks as `sammen ingest` in an in-memory DuckDB, without a
-warehouse. References between datasets (a follow-up's plan, an attendance row's session) and
+warehouse: the manifest's CPR scan and the content limits (`contracts.limits`) included, so a
+file too wide or too long is refused in about a second, before DuckDB's reader. References between datasets (a follow-up's plan, an attendance row's session) and
 duplicates of earlier deliveries are judged only at ingestion, against the warehouse.
 """
 
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, evaluate
-from ingestion.files import BadFileName, fingerprint, parse_name, read_manifest
+from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, evaluate, read_delivered_manifest
+from ingestion.files import MANIFEST_SUFFIX, BadFileName, fingerprint, parse_name
 
 ACCEPTED, QUARANTINED, REJECTED = 0, 1, 2
 SHOWN_ROWS = 50
@@ -65,10 +66,11 @@ def check_file(path: Path, *, dataset: str | None = None, threshold: float = 0.0
             evaluation.fail("file_name", "conformance", str(error))
             return Verdict(path, evaluation, [])
         fmt = "parquet" if path.suffix.lower() == ".parquet" else "csv"
-    manifest_path = path.with_name(path.name + ".manifest.json")
+    manifest, rejection = read_delivered_manifest(path.with_name(path.name + MANIFEST_SUFFIX), dataset)
+    if rejection is not None:
+        return Verdict(path, rejection, [])
     con = duckdb.connect()
     try:
-        manifest = read_manifest(manifest_path) if manifest_path.exists() else None
         facts = fingerprint(path)
         with tempfile.TemporaryDirectory(prefix="sammen-check-") as scratch:
             evaluation = evaluate(con, path, dataset, fmt, threshold=threshold, scratch=Path(scratch),
@@ -80,9 +82,5 @@ def check_file(path: Path, *, dataset: str | None = None, threshold: float = 0.0
                 f"order by row_number, column_name limit {SHOWN_ROWS}"
             ).fetchall()
         return Verdict(path, evaluation, problems)
-    except ValueError as error:  # a malformed manifest
-        evaluation = Evaluation(dataset)
-        evaluation.fail("manifest", "conformance", str(error))
-        return Verdict(path, evaluation, [])
     finally:
         con.close()

@@ -3,7 +3,8 @@
 From the reader (see `reader`: the file itself on the fast path, else `_src`) one CREATE TABLE AS
 builds `_chk_t`, read through the view `_chk`: per contract column the typed value (named as the
 column), plus `_row_number`, `_fields_ok`, `_cpr` (a CPR-shaped word somewhere in the row:
-confirmed later) and `_bad` (the row breaks at least one check). On the fast path the same pass
+confirmed later), `_long` (a text field over `FILE_LIMITS.max_field_bytes`: the file is
+rejected) and `_bad` (the row breaks at least one check). On the fast path the same pass
 keeps the delivered fields of flagged rows only, as the small table `_src`, so a good file is
 read once and stored once before it reaches raw.*. Which checks a bad row breaks is worked out
 afterwards for the bad rows only, into `_flags` (one boolean per check, TRUE where the row breaks
@@ -30,6 +31,7 @@ import duckdb
 from contracts import DatasetContract
 from contracts.base import COLUMN_RULES, FALSE_WORDS, TRUE_WORDS
 from contracts.columns import DATE_FORMAT, INT_FORMAT, TS_FORMAT, ColumnSpec, Kind
+from contracts.limits import FILE_LIMITS
 from contracts.reference import allowed_values
 from ingestion import cpr
 from ingestion.reader import SOURCE_TABLE, SourceTable
@@ -109,6 +111,7 @@ def plan_checks(
         if spec.name in source.columns:
             scanned.append(_cpr_scanned(spec))
     typed.append(f"{cpr.sql_candidate(scanned)} as _cpr")
+    typed.append(f"{_long_field(source)} as _long")
     for rule in contract.rules():
         flag = f"_f_rule_{rule.name}"
         checks.append(RowCheck(flag, rule.name, ",".join(rule.columns), rule.check_kind,
@@ -127,7 +130,7 @@ def plan_checks(
     # (bad rows to explain, CPR candidates to confirm), null for every other row
     copies = "" if numbered else "".join(
         f", case when _bad or _cpr then {ident} end as _s_{ident}" for ident in source.identifiers())
-    outer = f"{'_row_number, ' if numbered else ''}_fields_ok, _cpr{', _nfields' if source.field_count_known else ''}"
+    outer = f"{'_row_number, ' if numbered else ''}_fields_ok, _cpr, _long{', _nfields' if source.field_count_known else ''}"
     # the big table keeps `_bad`, not each check's flag: storing a dozen booleans per row of a
     # good file costs more than computing them again for the few bad rows (`flags_sql`)
     sql = (f"create temp table {CHECK_DATA} as select {outer}, {names}, _bad{copies} "
@@ -182,6 +185,14 @@ _CPR_PROOF = {Kind.KEY, Kind.DATE, Kind.TS, Kind.BOOL, Kind.ENUM, Kind.SECTORS}
 def _cpr_scanned(spec: ColumnSpec) -> str:
     text = f"cast({_v(spec.name)} as varchar)"
     return f"case when {spec.name} is null then {text} end" if spec.kind in _CPR_PROOF else text
+
+
+def _long_field(source: SourceTable) -> str:
+    """SQL: a text field of the row is longer than the field limit. strlen (bytes) reads the
+    length DuckDB stores with each string, so the test costs no pass over the characters."""
+    texts = [ident for name, ident in source.columns.items() if source.types[name] == "VARCHAR"]
+    limit = FILE_LIMITS.max_field_bytes
+    return " or ".join(f"coalesce(strlen({ident}) > {limit}, false)" for ident in texts) or "false"
 
 
 def _v(name: str) -> str:

@@ -7,8 +7,9 @@ row and broken check: row number, column, rule, kind, description, and internall
 person_key so a later withdrawal can delete it).
 
 A file is rejected whole (extracts.md) when it cannot be read or decoded, is truncated, lacks a
-required column, holds a CPR-like value anywhere, disagrees with its manifest, or has more
-quarantined rows than the threshold allows. Messages name rows and columns, never values.
+required column, holds a CPR-like value anywhere (fields, header, manifest, Parquet and Arrow
+metadata), goes beyond a content limit (`contracts.limits`: columns, row and field bytes),
+disagrees with its manifest, or has more quarantined rows than the threshold allows. Messages name rows and columns, never values.
 """
 
 from __future__ import annotations
@@ -30,9 +31,16 @@ from ingestion.checks import (
     plan_checks,
     run_checks,
 )
-from ingestion.files import Fingerprint, Manifest, fingerprint
+from ingestion.files import Fingerprint, Manifest, fingerprint, read_manifest
 from ingestion.ledger import CheckResult
-from ingestion.reader import SOURCE_TABLE, FileRejected, SourceTable, open_source, read_source
+from ingestion.reader import (
+    SOURCE_TABLE,
+    FileRejected,
+    SourceTable,
+    field_size_rejection,
+    open_source,
+    read_source,
+)
 
 QUARANTINE_TABLE = "_q"
 EXPLAINED_ROWS = 200  # pydantic explains this many bad rows per file; the rest keep the generic text
@@ -65,6 +73,12 @@ class Evaluation:
     @property
     def rejected(self) -> bool:
         return bool(self.findings)
+
+    @property
+    def holds_cpr(self) -> bool:
+        """A CPR-like word was found somewhere in the file or its manifest: its bytes are
+        kept apart (`Home.restricted`) and only for a while (`purge`)."""
+        return any(f.rule == "cpr" for f in self.findings)
 
     @property
     def reason(self) -> str:
@@ -117,7 +131,8 @@ def evaluate(
                 plan = run_checks(con, plan, source)
             result.rows_read = con.execute(f"select count(*) from {CHECK_DATA}").fetchone()[0]
             _check_cpr(con, source, result, f"select _row_number from {CHECK_TABLE} where _cpr")
-            if not any(f.rule == "cpr" for f in result.findings):
+            _check_field_size(con, result)
+            if not result.rejected:
                 _quarantine(con, plan, source, result, threshold)
         result.dialect = source.dialect
         result.drift = [name for name in source.columns if name not in names]
@@ -132,8 +147,34 @@ def evaluate(
         _file_checks(result, ("readable", "decodable", "truncated", "header", "cpr"))
         return result
     _check_manifest(result, manifest, known.sha256)
-    _file_checks(result, ("readable", "required_columns", "cpr", "manifest", "quarantine_threshold"))
+    _file_checks(result, ("readable", "column_count", "line_length", "field_size", "required_columns", "cpr",
+                          "manifest", "quarantine_threshold"))
     return result
+
+
+def read_delivered_manifest(path: Path, dataset: str) -> tuple[Manifest | None, Evaluation | None]:
+    """The file's manifest (None when it has none), or instead the rejection it earns: a
+    CPR-like word in a key or value, or a malformed manifest. Shared by ingest and check."""
+    if not path.exists():
+        return None, None
+    rejection = Evaluation(dataset)
+    if where := cpr.in_manifest(path):
+        rejection.fail("cpr", "conformance", f"CPR number in {where}; the file is never loaded")
+        _file_checks(rejection, ("cpr",))
+        return None, rejection
+    try:
+        return read_manifest(path), None
+    except ValueError as error:  # its text never holds a value of the manifest
+        rejection.fail("manifest", "conformance", str(error))
+        return None, rejection
+
+
+def _check_field_size(con: duckdb.DuckDBPyConnection, result: Evaluation) -> None:
+    """A text field over the limit (`_long`, computed in the checks' one pass) rejects the file."""
+    first = con.execute(f"select min(_row_number) from {CHECK_TABLE} where _long").fetchone()[0]
+    if first is not None:
+        rejection = field_size_rejection(first)
+        result.fail(rejection.rule, rejection.check_kind, rejection.message)
 
 
 def _facts(path: Path, facts: Fingerprint | Future[Fingerprint] | None) -> Fingerprint:

@@ -12,6 +12,8 @@ Tables (docs/architecture.md), created on first use:
   `file` (file-level checks: readable, required columns, CPR, manifest, threshold) or `gx`
   (Great Expectations, recorded through `record_checks`). Each check is tagged with its kind as
   OHDSI's Data Quality Dashboard does: conformance, completeness, plausibility.
+- `ledger.purges`: one row per rejected file whose bytes were deleted (`ingestion.purge`): which
+  file (`file_id` of `ledger.files`, whose `stored_as` said where it lay), when and why.
 - `raw.<dataset>` and `resolved.<dataset>`: DDL derived from the contracts (`ColumnSpec.duckdb_type`).
 """
 
@@ -45,6 +47,8 @@ LEDGER_DDL = (
         run_id varchar not null, engine varchar not null, dataset varchar, file_id bigint,
         check_name varchar not null, column_name varchar, check_kind varchar not null,
         checked bigint, failed bigint, success boolean, recorded_at timestamp)""",
+    """create table if not exists ledger.purges (
+        file_id bigint not null, purged_at timestamp not null, reason varchar not null, run_id varchar)""",
 )
 CHECK_KINDS = ("conformance", "completeness", "plausibility")
 

@@ -9,6 +9,8 @@ For each file in landing/<source>/ (in delivery order):
   raw.<dataset>, its bad rows to ledger.quarantine, its check counts to ledger.checks and its row
   to ledger.files. Only after COMMIT is the file moved (archive/ or rejected/ with a reason file),
   so a kill at any point leaves the file either fully loaded and recorded or not at all.
+  A rejected file that holds a CPR number goes to rejected/restricted/ instead (see `purge`).
+Before the files, restricted files past their retention are purged (`purge`).
 Then resolution rebuilds resolved.* (see `resolve`), and the Great Expectations batch checks run
 if the `validation` package is installed. Everything happens under the warehouse's writer lock.
 """
@@ -29,7 +31,13 @@ import duckdb
 
 from contracts import contract_for
 from ingestion.checks import CHECK_TABLE
-from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, drop_work_tables, evaluate
+from ingestion.evaluate import (
+    QUARANTINE_TABLE,
+    Evaluation,
+    drop_work_tables,
+    evaluate,
+    read_delivered_manifest,
+)
 from ingestion.files import (
     BadFileName,
     DeliveredFile,
@@ -40,9 +48,9 @@ from ingestion.files import (
     landing_files,
     move_with_sidecars,
     parse_name,
-    read_manifest,
 )
 from ingestion.ledger import CheckResult, ensure_schema, record_checks, table_columns
+from ingestion.purge import purge_restricted, restrict, restricted_folder
 from ingestion.report import FileOutcome, IngestReport
 from ingestion.resolve import WITHDRAWALS, erasable_with, erase_withdrawn, resolve
 from sammen.home import Home
@@ -80,6 +88,10 @@ def ingest(
         con = duckdb.connect(str(home.warehouse))
         try:
             ensure_schema(con)
+            purged = purge_restricted(con, home, settings.restricted_retention_days, report.run_id)
+            if purged:
+                progress.say(f"purged {len(purged)} rejected file(s) holding a CPR number, kept "
+                             f"{settings.restricted_retention_days} days (file ids {', '.join(map(str, purged))})")
             started = time.perf_counter()
             with (tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch,
                   ThreadPoolExecutor(1, thread_name_prefix="sammen-hash") as hasher):
@@ -158,12 +170,9 @@ def _evaluate(
     facts: Future[Fingerprint], name: FileName, scratch: Path,
 ) -> Evaluation:
     """Evaluate, turning any unexpected failure into a clean rejection (its text may hold values)."""
-    try:
-        manifest = read_manifest(file.manifest) if file.manifest.exists() else None
-    except ValueError as error:
-        evaluation = Evaluation(name.dataset)
-        evaluation.fail("manifest", "conformance", str(error))
-        return evaluation
+    manifest, rejection = read_delivered_manifest(file.manifest, name.dataset)
+    if rejection is not None:
+        return rejection
     try:
         return evaluate(con, file.path, name.dataset, name.format, threshold=settings.quarantine_threshold,
                         scratch=scratch, home_config=home.config, manifest=manifest, facts=facts)
@@ -181,13 +190,20 @@ def _finish_interrupted(
     row = con.execute(
         """select file_id, status, stored_as, reason, dataset, rows_read, rows_loaded, rows_quarantined
            from ledger.files where sha256 = ? and file_name = ? and source is not distinct from ?
+             and file_id not in (select file_id from ledger.purges)
            order by file_id desc limit 1""",
         [facts.sha256, file.name, file.source],
     ).fetchone()
     if row is None or row[2] is None or (home.root / row[2]).exists():
         return None
     file_id, status, stored_as, reason, dataset, read, loaded, quarantined = row
-    move_with_sidecars(file, home.root / stored_as, _reason_text(file, reason) if status == "rejected" else None)
+    target = home.root / stored_as
+    restricted = target.is_relative_to(home.restricted)
+    if restricted:
+        restricted_folder(home, file.source)
+    move_with_sidecars(file, target, _reason_text(file, reason) if status == "rejected" else None)
+    if restricted:
+        restrict(target)
     return FileOutcome(file.name, file.source, dataset, status, read or 0, 0, 0,
                        "finished moving after an interrupted run", file_id)
 
@@ -233,7 +249,10 @@ def _record_rejected(
     name: FileName | None, evaluation: Evaluation, run_id: str,
 ) -> FileOutcome:
     file_id = _next_file_id(con)
-    target = _stored_as(home, home.rejected, file, file_id)
+    if evaluation.holds_cpr:
+        target = destination(restricted_folder(home, file.source), file.name, file_id)
+    else:
+        target = _stored_as(home, home.rejected, file, file_id)
     reason = evaluation.reason
     details = _quarantine_details(con) if evaluation.checked else []
     con.execute("begin")
@@ -247,6 +266,8 @@ def _record_rejected(
         con.execute("rollback")
         raise
     move_with_sidecars(file, target, _reason_text(file, reason, details))
+    if evaluation.holds_cpr:
+        restrict(target)
     return FileOutcome(file.name, file.source, name.dataset if name else None, "rejected",
                        evaluation.rows_read, 0, evaluation.rows_quarantined, reason, file_id)
 

@@ -21,6 +21,13 @@ CSV dialect, detected per file (extracts.md, "Delivery"):
   which numbers every row and keeps rows with the wrong field count for quarantine; only such
   broken files pay for the slower path.
 - a line of only whitespace counts as blank (decision: it holds no field).
+
+Content limits (`contracts.limits.FILE_LIMITS`: columns, field bytes, row bytes) are checked
+before the heavy work and alike on every path: the header from a bounded prefix of the raw bytes
+before DuckDB's reader is set up (`check_header`), a Parquet file's column count and metadata
+from its footer; rows by DuckDB's `max_line_size` on the fast path and by bounded line reads on
+the fallback; fields by one bulk length test (`checks`) on the fast path and by
+`csv.field_size_limit` plus a byte count on the fallback. A file beyond a limit is rejected.
 """
 
 from __future__ import annotations
@@ -28,12 +35,17 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from contracts.limits import FILE_LIMITS
+from ingestion import cpr
 from ingestion.cpr import is_cpr_like
 
 SOURCE_TABLE = "_src"
@@ -42,10 +54,10 @@ _CHUNK = 1 << 24
 # DuckDB's CSV buffer: 64 MiB instead of its default, measured (docs/benchmarks.md) to save about
 # a sixth of the checks' pass over a 10-million-row file, with the row order kept
 CSV_BUFFER_SIZE = 1 << 26
-_MAX_FIELD = 1 << 24
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _DIGIT_RUN = re.compile(r"[0-9]{6}")
-csv.field_size_limit(_MAX_FIELD)
+# characters: a field within the byte limit never has more; `_within_limits` counts the bytes
+csv.field_size_limit(FILE_LIMITS.max_field_bytes)
 
 
 class FileRejected(Exception):
@@ -125,6 +137,7 @@ def open_source(
     if fmt == "parquet":
         return _open_parquet(con, path)
     verified = encoding is not None
+    check_header(path)
     if encoding is None:
         with path.open("rb") as handle:
             encoding = "utf-8-sig" if handle.read(len(BOM)) == BOM else "utf-8"
@@ -139,7 +152,7 @@ def open_source(
     from_sql = f"""read_csv({_literal(str(text_path))},
             header = true, delim = '{delimiter}', quote = '"', escape = '"',
             strict_mode = true, null_padding = false, auto_detect = false, buffer_size = {CSV_BUFFER_SIZE},
-            columns = {{{columns}}})"""
+            max_line_size = {FILE_LIMITS.max_line_bytes}, columns = {{{columns}}})"""
     return SourceTable({name: f"c{i}" for i, name in enumerate(names)}, dict.fromkeys(names, "VARCHAR"),
                        from_sql, f"csv, {encoding}, delimiter {delimiter!r}", header_width=len(names),
                        text_path=text_path, delimiter=delimiter)
@@ -241,10 +254,33 @@ def _transcode(path: Path, scratch: Path) -> Path:
     return target
 
 
+def check_header(path: Path) -> None:
+    """The header row within the limits (columns, bytes), from a bounded prefix of the raw bytes:
+    cheap whatever the file holds, and before DuckDB's reader, which would be set up with one
+    column per header field (100,000 columns held the writer lock for 15 minutes). Bytes are
+    read as latin-1 to count fields: delimiters and quotes are ASCII in UTF-8 and cp1252 alike."""
+    limits = FILE_LIMITS
+    with path.open("rb") as handle:
+        prefix = handle.read(limits.max_line_bytes + 3)
+    line, newline, _ = prefix.removeprefix(BOM).partition(b"\n")
+    line = line.removesuffix(b"\r")
+    within = len(line) <= limits.max_line_bytes
+    text = line.decode("latin-1")
+    fields = max(len(_split(text, ",")), len(_split(text, ";")))
+    if fields > limits.max_columns:
+        # a prefix cut short may end inside a field: only the fields before it are sure
+        counted = f"{fields:,}" if newline or within else f"more than {fields - 1:,}"
+        raise FileRejected("column_count", "conformance",
+                           f"the header row has {counted} columns; at most {limits.max_columns:,} are allowed")
+    if not within:
+        raise FileRejected("line_length", "conformance",
+                           f"the header row is longer than {limits.max_line_bytes:,} bytes, the limit for a row")
+
+
 def _header(text_path: Path) -> tuple[str, list[str]]:
-    """Delimiter and normalised column names from the header line."""
+    """Delimiter and normalised column names from the header line (bounded: `check_header`)."""
     with text_path.open(encoding="utf-8-sig", newline="") as handle:
-        line = handle.readline()
+        line = handle.readline(FILE_LIMITS.max_line_bytes + 3)
     if not line.strip():
         raise FileRejected("header", "completeness", "the file has no header row (it is empty or starts with a blank line)")
     delimiter = max((",", ";"), key=lambda d: (len(_split(line, d)), d == ","))
@@ -277,6 +313,59 @@ def _split(line: str, delimiter: str) -> list[str]:
         return line.rstrip("\r\n").split(delimiter)
 
 
+class _BoundedLines:
+    """The file's lines for Python's csv reader, each read with a bound (a line over the row
+    limit is never held whole), counting the bytes of the row being read: csv pulls lines one by
+    one and returns a row as soon as it is complete, so after each row `row_bytes()` is its size
+    as written (quoted line breaks included, the line break ending it excluded), the same
+    measure as DuckDB's `max_line_size`. Text mode with `newline=''` keeps csv's view of line
+    ends (`\n`, `\r\n`, a lone `\r`); the bound counts characters, never fewer than bytes."""
+
+    def __init__(self, handle: TextIO, limit: int) -> None:
+        self._handle, self._limit = handle, limit
+        self._pending = self._ending = 0
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self._handle.readline(self._limit + 3):
+            ending = len(line) - len(line.rstrip("\r\n"))
+            if len(line) - ending > self._limit:
+                raise _RowTooLong
+            # UTF-8 bytes; isascii() is a flag CPython keeps, so most lines cost no encoding
+            self._pending += len(line) if line.isascii() else len(line.encode("utf-8"))
+            self._ending = ending
+            yield line
+
+    def row_bytes(self) -> int:
+        size, self._pending = self._pending - self._ending, 0
+        return size
+
+
+class _RowTooLong(Exception):
+    """A row (or one of its lines) is longer than the limit."""
+
+
+def _within_limits(row: list[str], size: int, number: int) -> None:
+    """A data row's size, field count and field sizes (bytes) within `FILE_LIMITS`."""
+    limits = FILE_LIMITS
+    if size > limits.max_line_bytes:
+        raise FileRejected("line_length", "conformance",
+                           f"data row {number} is longer than {limits.max_line_bytes:,} bytes, the limit for a row")
+    if len(row) > limits.max_columns:
+        raise FileRejected("column_count", "conformance",
+                           f"data row {number} has {len(row):,} fields; at most {limits.max_columns:,} are allowed")
+    # only a row bigger than the field limit can hold a field over it; characters are never
+    # more than bytes, so csv's own limit (characters) catches most, this counts bytes
+    if size > limits.max_field_bytes and any(len(f.encode()) > limits.max_field_bytes for f in row):
+        raise field_size_rejection(number)
+
+
+def field_size_rejection(number: int) -> FileRejected:
+    """Data row `number` holds a field over the limit (both paths say it alike)."""
+    return FileRejected("field_size", "conformance",
+                        f"data row {number}: a field is longer than {FILE_LIMITS.max_field_bytes:,} bytes, "
+                        "the limit for a field")
+
+
 def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, width: int) -> None:
     """Slow path for structurally broken files: every row numbered, wrong field counts kept."""
     values: list[list[str | None]] = [[] for _ in range(width)]
@@ -284,18 +373,28 @@ def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, widt
     fields_ok: list[bool] = []
     nfields: list[int] = []
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+        lines = _BoundedLines(handle, FILE_LIMITS.max_line_bytes)
+        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
         try:
             next(reader, None)  # the header
+            lines.row_bytes()
             for row in reader:
+                size = lines.row_bytes()
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue  # a blank line is not a row
+                _within_limits(row, size, len(fields_ok) + 1)
                 fields_ok.append(len(row) == width)
                 nfields.append(len(row))
                 for i in range(width):
                     values[i].append(row[i] if i < len(row) else None)
                 extra.append(chr(31).join(row[width:]) if len(row) > width else None)
+        except _RowTooLong:
+            raise FileRejected("line_length", "conformance",
+                               f"data row {len(fields_ok) + 1} is longer than {FILE_LIMITS.max_line_bytes:,} bytes, "
+                               "the limit for a row") from None
         except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise field_size_rejection(len(fields_ok) + 1) from None
             rule, message = _csv_error(str(error), len(fields_ok) + 1)
             raise FileRejected(rule, "conformance" if rule == "readable" else "completeness", message) from None
     arrays = {"_row_number": pa.array(range(1, len(fields_ok) + 1), pa.int64()),
@@ -313,15 +412,33 @@ def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, widt
 def _csv_error(error: str, row: int) -> tuple[str, str]:
     if "unexpected end of data" in error or "EOF" in error:
         return "truncated", f"data row {row}: the file ends inside a quoted field (truncated?)"
-    if "field larger than field limit" in error:
-        return "readable", f"data row {row}: a field is longer than {_MAX_FIELD} characters"
     return "readable", f"data row {row}: malformed CSV quoting ({error.split(':')[0]})"
 
 
 # ---------------------------------------------------------------- Parquet
 
 
+def check_parquet_footer(path: Path) -> None:
+    """The column count and the metadata from the footer alone, before DuckDB plans a read:
+    at most `max_columns` leaf columns; no CPR-like word in the key-value metadata or in the
+    Arrow schema (its metadata, field names, field metadata)."""
+    try:
+        with pq.ParquetFile(path) as parquet:
+            columns = parquet.metadata.num_columns
+            if columns > FILE_LIMITS.max_columns:
+                raise FileRejected("column_count", "conformance",
+                                   f"the Parquet schema has {columns:,} columns; "
+                                   f"at most {FILE_LIMITS.max_columns:,} are allowed")
+            found = cpr.in_key_values(parquet.metadata.metadata)
+            where = f"the Parquet key-value metadata ({found})" if found else cpr.in_arrow_schema(parquet.schema_arrow)
+    except (pa.ArrowException, OSError):
+        raise FileRejected("readable", "conformance", "not a readable Parquet file (corrupt or truncated)") from None
+    if where:
+        raise FileRejected("cpr", "conformance", f"CPR number in {where}; the file is never loaded")
+
+
 def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> SourceTable:
+    check_parquet_footer(path)
     call = f"read_parquet({_literal(str(path))})"
     try:
         described = con.execute(f"describe select * from {call}").fetchall()

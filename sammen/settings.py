@@ -14,6 +14,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
 MIN_DISCLOSURE_THRESHOLD = 5
+# days a rejected file holding a CPR number stays in rejected/restricted/ before the nightly
+# ingest purges it (issue 16: such files were kept forever); the partner documents state it
+DEFAULT_RESTRICTED_RETENTION_DAYS = 30
 
 
 def _env_float(name: str, default: float) -> float:
@@ -43,6 +46,9 @@ class Settings:
     region_coverage_start: dt.date | None = field(
         default_factory=lambda: _env_date("SAMMEN_REGION_COVERAGE_START")
     )
+    restricted_retention_days: int = field(
+        default_factory=lambda: _env_int("SAMMEN_RESTRICTED_RETENTION_DAYS", DEFAULT_RESTRICTED_RETENTION_DAYS)
+    )
     programmes_file: Path | None = field(
         default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
     )
@@ -53,6 +59,8 @@ class Settings:
                 f"disclosure threshold {self.disclosure_threshold} is below "
                 f"{MIN_DISCLOSURE_THRESHOLD}: it may only be raised"
             )
+        if self.restricted_retention_days < 0:
+            raise ValueError("the retention of restricted files is a number of days, 0 or more")
         if not 0 <= self.quarantine_threshold <= 1:
             raise ValueError("quarantine threshold must be a fraction between 0 and 1")
 

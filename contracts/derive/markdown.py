@@ -12,7 +12,9 @@ from contracts.base import FALSE_WORDS, TRUE_WORDS, DatasetContract
 from contracts.columns import ColumnSpec, Kind
 from contracts.derive.checks import CheckSpec, contract_checks
 from contracts.derive.partners import PARTNERS, summary
+from contracts.limits import FILE_LIMITS
 from contracts.reference import REGIONS, programmes
+from sammen.settings import DEFAULT_RESTRICTED_RETENTION_DAYS
 
 TYPE_WORDS: dict[Kind, str] = {
     Kind.KEY: "person_key (64 lower-case hex)",
@@ -47,11 +49,15 @@ DELIVERY_RULES = (
     "A row that breaks a rule on this page is quarantined with the column and the rule, never the "
     "value. If more than 5% of a file's rows break rules, the whole file is rejected.",
     "A file in which any field looks like a CPR number (DDMMYY-SSSS or DDMMYYSSSS) is rejected "
-    "whole and never loaded. Send person_key only: the HMAC-SHA256 of the CPR number under the "
-    "partnership's shared key, computed on your side.",
+    "whole and never loaded; so is a file whose header, manifest (keys and values) or Parquet "
+    "metadata (key-value, Arrow schema and field metadata) holds one. Such a file is kept apart, "
+    f"readable by the operators only, and deleted after {DEFAULT_RESTRICTED_RETENTION_DAYS} days "
+    "(the partnership may agree another period). Send person_key only: the HMAC-SHA256 of the "
+    "CPR number under the partnership's shared key, computed on your side.",
     "An optional manifest `<file name>.manifest.json` with `{\"rows\": <data rows>, \"sha256\": "
     "\"<hex of the file>\"}` is checked; a mismatch rejects the file.",
     "Delivering the same file twice changes nothing: the second copy is recorded as a duplicate.",
+    *FILE_LIMITS.partner_rules(),
 )
 
 

@@ -20,6 +20,7 @@ from contracts.base import DatasetContract
 from contracts.columns import ColumnSpec, Kind
 from contracts.derive.checks import ODCS_DIMENSIONS, CheckSpec, contract_checks
 from contracts.derive.partners import PARTNERS, summary
+from contracts.limits import FILE_LIMITS
 
 API_VERSION = "v3.1.0"
 LOGICAL_TYPES: dict[Kind, str] = {
@@ -61,8 +62,9 @@ def odcs_document(contract: type[DatasetContract]) -> dict[str, Any]:
             "limitations": (
                 "Pseudonymised: person_key (HMAC-SHA256 of the CPR number under the partnership's "
                 "key) is the only person identifier. A file in which any field looks like a CPR "
-                "number is rejected whole. Names, addresses, phone numbers and free-text notes "
-                "are not part of any dataset."
+                "number is rejected whole, and so is one whose header, manifest or Parquet/Arrow "
+                "metadata holds one. Names, addresses, phone numbers and free-text notes "
+                "are not part of any dataset. " + " ".join(FILE_LIMITS.partner_rules())
             ),
         },
         "schema": [{
@@ -77,6 +79,10 @@ def odcs_document(contract: type[DatasetContract]) -> dict[str, Any]:
         "customProperties": [
             {"property": "naturalKey", "value": list(contract.natural_key)},
             {"property": "contract", "value": contract.qualified_name()},
+            # file-level limits (contracts.limits), machine-readable beside the prose above
+            {"property": "maxColumns", "value": FILE_LIMITS.max_columns},
+            {"property": "maxRowBytes", "value": FILE_LIMITS.max_line_bytes},
+            {"property": "maxFieldBytes", "value": FILE_LIMITS.max_field_bytes},
         ],
     }
 

@@ -9,7 +9,14 @@ from helpers.ingestion import key
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingestion.cpr import is_cpr_like, is_cpr_number, sql_candidate, sql_confirmed
+from ingestion.cpr import (
+    in_document,
+    in_key_values,
+    is_cpr_like,
+    is_cpr_number,
+    sql_candidate,
+    sql_confirmed,
+)
 
 CPR_LIKE = [
     "0101901234",
@@ -87,3 +94,33 @@ def test_a_header_name_holding_a_digit_run_is_never_shown(tmp_path):
     # THEN the report names the column by position, never by those digits
     assert "0101901234" not in text
     assert "column_1" in text
+
+
+# ---------------------------------------------------------------- metadata around the fields
+
+
+@pytest.mark.parametrize("text", CPR_LIKE)
+def test_metadata_and_documents_use_the_same_definition(text):
+    # GIVEN a CPR-like text as a key, a value, a nested JSON value
+    assert in_key_values({text.encode(): b"x"}) == "a key"
+    assert in_key_values({b"k": text.encode()}) == "a value"
+    assert in_document({"rows": 1, "partner": [{"ids": ["a", text]}]}) == "a value"
+    assert in_document({text: 1}) == "a key"
+
+
+@pytest.mark.parametrize("text", NOT_CPR_LIKE)
+def test_lookalikes_in_metadata_pass(text):
+    assert in_key_values({b"k": text.encode(), text.encode(): b"v"}) is None
+    assert in_document({"k": [text, {"x": text}]}) is None
+
+
+def test_pyarrows_serialised_schema_is_not_scanned_as_text():
+    # GIVEN base64 that happens to form a CPR-shaped word: pyarrow's own key is scanned decoded
+    # (in_arrow_schema), never as text, so a clean file is not rejected by chance
+    assert in_key_values({b"ARROW:schema": b"/0101901234+"}) is None
+    assert in_key_values({b"other": b"/0101901234+"}) == "a value"
+
+
+def test_undecodable_bytes_do_not_hide_a_cpr():
+    # GIVEN bytes that are no UTF-8 right beside the digits: they stand as a word
+    assert in_key_values({b"k": b"\xff0101901234\xfe"}) == "a value"
