@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, evaluate
-from ingestion.files import BadFileName, fingerprint, parse_name, read_manifest
+from ingestion.files import BadFileName, fingerprint, parse_name, read_manifest, shown
 
 ACCEPTED, QUARANTINED, REJECTED = 0, 1, 2
 SHOWN_ROWS = 50
@@ -33,13 +33,13 @@ class Verdict:
         return QUARANTINED if self.evaluation.rows_quarantined else ACCEPTED
 
     def __str__(self) -> str:
-        e = self.evaluation
+        e, name = self.evaluation, shown(self.file.name)
         if e.rejected:
-            head = f"{self.file.name}: REJECTED"
+            head = f"{name}: REJECTED"
         elif e.rows_quarantined:
-            head = f"{self.file.name}: accepted with {e.rows_quarantined} quarantined row(s) of {e.rows_read}"
+            head = f"{name}: accepted with {e.rows_quarantined} quarantined row(s) of {e.rows_read}"
         else:
-            head = f"{self.file.name}: accepted ({e.rows_read} rows)"
+            head = f"{name}: accepted ({e.rows_read} rows)"
         lines = [head]
         if e.dataset:
             lines.append(f"  dataset {e.dataset}" + (f"; read as {e.dialect}" if e.dialect else ""))

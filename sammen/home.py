@@ -41,6 +41,10 @@ class Home:
         return self.root / "rejected"
 
     @property
+    def restricted(self) -> Path:
+        return self.rejected / "restricted"
+
+    @property
     def warehouse_dir(self) -> Path:
         return self.root / "warehouse"
 

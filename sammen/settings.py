@@ -14,6 +14,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
 MIN_DISCLOSURE_THRESHOLD = 5
+# A landing file without a matching manifest is taken once its bytes were left alone this long
+# (its modification time at least this old): a minute covers a stalled SFTP or SMB upload between
+# two bursts, and a nightly run never waits for it (the file stays for the next run). 0 = at once.
+SETTLE_SECONDS = 60.0
 
 
 def _env_float(name: str, default: float) -> float:
@@ -43,6 +47,7 @@ class Settings:
     region_coverage_start: dt.date | None = field(
         default_factory=lambda: _env_date("SAMMEN_REGION_COVERAGE_START")
     )
+    settle_seconds: float = field(default_factory=lambda: _env_float("SAMMEN_SETTLE_SECONDS", SETTLE_SECONDS))
     programmes_file: Path | None = field(
         default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
     )
@@ -55,6 +60,8 @@ class Settings:
             )
         if not 0 <= self.quarantine_threshold <= 1:
             raise ValueError("quarantine threshold must be a fraction between 0 and 1")
+        if self.settle_seconds < 0:
+            raise ValueError("the settle interval (SAMMEN_SETTLE_SECONDS) cannot be negative")
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with the non-None values of `changes` applied."""
