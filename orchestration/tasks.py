@@ -112,6 +112,15 @@ def _call_ingest(source: str, settings: Settings, progress: Progress) -> tuple[A
     return ingestion.ingest(home(), settings, progress, files=own), True
 
 
+def _settled_by_the_trigger(settings: Settings) -> Settings:
+    """The watcher announces a file once it was unchanged over a poll interval, so the file is at
+    least that old when this task runs: ingestion waits no longer (else an announced file would be
+    left in landing with no event to bring it back)."""
+    from orchestration.assets import POLL_INTERVAL_SECONDS
+
+    return settings.with_overrides(settle_seconds=min(settings.settle_seconds, POLL_INTERVAL_SECONDS))
+
+
 def ingest(source: str, files: list[str]) -> dict[str, Any]:
     """Ingest the landing folder under the writer lock; report per file and per loaded dataset.
 
@@ -128,7 +137,7 @@ def ingest(source: str, files: list[str]) -> dict[str, Any]:
     with writer_lock(target):
         before = {row["file_id"] for row in _ledger_rows(target.warehouse)}
         present = set(snapshot(target.landing_for(source)))
-        report, narrowed = _call_ingest(source, Settings(), progress)
+        report, narrowed = _call_ingest(source, _settled_by_the_trigger(Settings()), progress)
         progress.say(f"ingestion report: {report}")
         rows = _ledger_rows(target.warehouse)
     new_rows = [row for row in rows if row["file_id"] not in before]
