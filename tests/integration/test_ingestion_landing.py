@@ -282,3 +282,36 @@ def test_control_characters_in_names_are_escaped_in_every_output(tmp_path, capsy
     [(stored_as,)] = query(home, "select stored_as from ledger.files where status = 'rejected'")
     reason = (home.root / (stored_as + REASON_SUFFIX)).read_text(encoding="utf-8")
     assert "\x1b" not in reason and "\x9b" not in reason and "sessions__2025\\x1b[2J\\x9b.csv" in reason
+
+
+# ------------------------------------------------------------------------------------------------
+# the snapshot is archived, then the landing file removed: a kill between the two
+
+
+def test_killed_between_archiving_the_snapshot_and_removing_the_landing_file(tmp_path):
+    # GIVEN a file loaded and archived, whose landing copy is still there (as after a kill
+    # between the two steps): same name, same bytes, same time stamp
+    home = new_home(tmp_path)
+    path = deliver(home, "sessions__20250301.csv", _sessions(3), mtime=1_700_000_000)
+    _ingest(home)
+    path.write_bytes((home.archive / "ngo" / "sessions__20250301.csv").read_bytes())
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    # WHEN the next run comes
+    report = _ingest(home)
+    # THEN it finishes the job: the landing file is gone, nothing recorded or loaded twice
+    assert [f.reason for f in report.files] == ["finished moving after an interrupted run"]
+    assert not path.exists()
+    assert query(home, "select status from ledger.files") == [("loaded",)]
+    assert scalar(home, "select count(*) from raw.sessions") == 3
+
+
+def test_the_same_bytes_delivered_again_later_are_a_duplicate(tmp_path):
+    # GIVEN a file loaded and archived WHEN the partner delivers the same bytes again, later
+    home = new_home(tmp_path)
+    deliver(home, "sessions__20250301.csv", _sessions(3), mtime=1_700_000_000)
+    _ingest(home)
+    deliver(home, "sessions__20250301.csv", _sessions(3), mtime=1_700_086_400)
+    report = _ingest(home)
+    # THEN the second copy is recorded as a duplicate and archived beside the first
+    assert [f.status for f in report.files] == ["duplicate"]
+    assert len(list((home.archive / "ngo").glob("sessions__20250301*.csv"))) == 2
