@@ -14,7 +14,14 @@ from pathlib import Path
 import duckdb
 
 from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, evaluate
-from ingestion.files import BadFileName, fingerprint, parse_name, read_manifest, shown
+from ingestion.files import (
+    BadFileName,
+    fingerprint,
+    parse_name,
+    read_manifest,
+    redacted_name,
+    shown,
+)
 
 ACCEPTED, QUARANTINED, REJECTED = 0, 1, 2
 SHOWN_ROWS = 50
@@ -33,7 +40,7 @@ class Verdict:
         return QUARANTINED if self.evaluation.rows_quarantined else ACCEPTED
 
     def __str__(self) -> str:
-        e, name = self.evaluation, shown(self.file.name)
+        e, name = self.evaluation, shown(redacted_name(self.file.name))
         if e.rejected:
             head = f"{name}: REJECTED"
         elif e.rows_quarantined:

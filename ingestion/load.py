@@ -102,6 +102,8 @@ def ingest(
                     if outcome is not None:
                         report.files.append(outcome)
                         progress.say(outcome.line())
+                    else:
+                        report.waiting.append(f"{file.source}/{file.display_name}")
             resolving = time.perf_counter()
             _resolve(con, report)
             checking = time.perf_counter()

@@ -42,6 +42,7 @@ class IngestReport:
     rebuilt: list[str] = field(default_factory=list)  # resolved tables rebuilt this run (the rest were current)
     unreferenced: dict[str, int] = field(default_factory=dict)
     withdrawn_persons: int = 0
+    waiting: list[str] = field(default_factory=list)  # `<source>/<name>` left in landing: not complete yet
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -79,6 +80,8 @@ class IngestReport:
             f"{self.rows_quarantined} quarantined"
         ]
         lines += ["  " + f.line() for f in self.files]
+        if self.waiting:
+            lines.append("  not complete yet, left in landing for a later run: " + ", ".join(self.waiting))
         unreferenced = {d: n for d, n in self.unreferenced.items() if n}
         if unreferenced:
             lines.append("  pointing to nothing (quarantined at resolution): "

@@ -110,6 +110,7 @@ def test_a_fresh_file_waits_with_a_message_unless_its_manifest_announces_it(tmp_
     assert [(f.name, f.status) for f in report.files] == [("sessions__20250302.csv", "loaded")]
     assert waiting.exists()
     assert "ngo/sessions__20250301.csv: not complete yet" in lines.text
+    assert report.waiting == ["ngo/sessions__20250301.csv"] and "left in landing" in str(report)
     assert scalar(home, "select count(*) from ledger.files where file_name = 'sessions__20250301.csv'") == 0
 
 
