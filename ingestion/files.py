@@ -41,6 +41,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from contracts import CONTRACTS
 from ingestion.cpr import is_cpr_like
@@ -283,8 +284,8 @@ def take_snapshot(file: DeliveredFile, staging: Path) -> DeliveredFile:
         opened = os.fstat(descriptor)
         if not st.S_ISREG(opened.st_mode) or not _same(before, opened):
             raise Unsettled("it changed since it was listed")
-        with open(descriptor, "rb", closefd=False) as source, copy.open("wb") as target:
-            shutil.copyfileobj(source, target, 1 << 22)
+        with copy.open("wb") as target:
+            _copy_bytes(descriptor, target)
         after = os.fstat(descriptor)
     finally:
         os.close(descriptor)
@@ -301,6 +302,21 @@ class Fingerprint:
     size: int
     modified_at: dt.datetime
     nul: bool  # the bytes hold a NUL: binary, not CSV text (DuckDB's reader would accept it)
+
+
+def _copy_bytes(descriptor: int, target: BinaryIO) -> None:
+    """All bytes from `descriptor` on into `target`: in the kernel where it can (copy_file_range,
+    a reflink on btrfs/xfs), else through a buffer."""
+    try:
+        while os.copy_file_range(descriptor, target.fileno(), 1 << 30):
+            pass
+        return
+    except (AttributeError, OSError):  # no copy_file_range here, or not between these file systems
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        target.seek(0)
+        target.truncate()
+    with open(descriptor, "rb", closefd=False) as source:
+        shutil.copyfileobj(source, target, 1 << 22)
 
 
 def fingerprint(path: Path, found: os.stat_result | None = None) -> Fingerprint:
