@@ -1,6 +1,13 @@
 """`ingest`: landing → ledger → raw → resolved, one file at a time, each atomically.
 
+What is taken from landing is decided in `ingestion.files` (`scan_landing`): links, FIFOs,
+devices, sockets and directories get one ledger row and stay; temporary names are never taken.
 For each file in landing/<source>/ (in delivery order):
+- it is taken only when complete (manifest matches, or unchanged for `Settings.settle_seconds`),
+  and then as one snapshot copied into the run's staging folder: the snapshot is what is hashed,
+  read and archived; a file still being written stays in landing for a later run;
+- a name holding a CPR number sends it, unread, to `Home.restricted` under a redacted name; a
+  name too long for its sidecars rejects it;
 - its bytes are fingerprinted (sha256, size, modification time);
 - a file already recorded with the same bytes and name whose move never happened (the run was
   killed between commit and move) is just moved: that finishes the job;
@@ -92,7 +99,7 @@ def ingest(
             ensure_schema(con)
             started = time.perf_counter()
             landing = scan_landing(home, files)
-            _record_refused(con, home, landing, report, progress)
+            _record_refused(con, landing, report, progress)
             with (tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch,
                   ThreadPoolExecutor(1, thread_name_prefix="sammen-hash") as hasher):
                 for number, file in enumerate(_delivery_order(landing.files)):
@@ -128,7 +135,7 @@ def _delivery_order(files: list[DeliveredFile]) -> list[DeliveredFile]:
 
 
 def _record_refused(
-    con: duckdb.DuckDBPyConnection, home: Home, landing: Landing, report: IngestReport, progress: Progress,
+    con: duckdb.DuckDBPyConnection, landing: Landing, report: IngestReport, progress: Progress,
 ) -> None:
     """Links, FIFOs, devices, sockets, directories: a ledger row each, the first time only (the
     entry stays in landing, so later runs see it again); orphan and temporary names: a message."""
@@ -146,7 +153,7 @@ def _record_refused(
     for path in landing.orphan_manifests:
         progress.say(f"{path.parent.name}/{shown(redacted_name(path.name))}: a manifest without its data "
                      "file; left in landing (it is read when its file arrives)")
-    for path in landing.temporary:
+    for path in (p for p in landing.temporary if not p.name.startswith(".")):  # hidden ones: silence
         progress.say(f"{path.parent.name}/{shown(redacted_name(path.name))}: a temporary name, not taken "
                      "(a partner renames the file to its final name when it is complete)")
 
