@@ -15,7 +15,14 @@ from pathlib import Path
 import duckdb
 
 from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, evaluate, read_delivered_manifest
-from ingestion.files import MANIFEST_SUFFIX, BadFileName, fingerprint, parse_name
+from ingestion.files import (
+    MANIFEST_SUFFIX,
+    BadFileName,
+    fingerprint,
+    parse_name,
+    redacted_name,
+    shown,
+)
 
 ACCEPTED, QUARANTINED, REJECTED = 0, 1, 2
 SHOWN_ROWS = 50
@@ -34,13 +41,13 @@ class Verdict:
         return QUARANTINED if self.evaluation.rows_quarantined else ACCEPTED
 
     def __str__(self) -> str:
-        e = self.evaluation
+        e, name = self.evaluation, shown(redacted_name(self.file.name))
         if e.rejected:
-            head = f"{self.file.name}: REJECTED"
+            head = f"{name}: REJECTED"
         elif e.rows_quarantined:
-            head = f"{self.file.name}: accepted with {e.rows_quarantined} quarantined row(s) of {e.rows_read}"
+            head = f"{name}: accepted with {e.rows_quarantined} quarantined row(s) of {e.rows_read}"
         else:
-            head = f"{self.file.name}: accepted ({e.rows_read} rows)"
+            head = f"{name}: accepted ({e.rows_read} rows)"
         lines = [head]
         if e.dataset:
             lines.append(f"  dataset {e.dataset}" + (f"; read as {e.dialect}" if e.dialect else ""))

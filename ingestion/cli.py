@@ -64,6 +64,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _ledger(args: argparse.Namespace) -> int:
+    from ingestion.files import shown
     from ingestion.ledger import check_summary, connect_read_only, last_run_id, recent_files
 
     con = connect_read_only(args.home)
@@ -78,9 +79,9 @@ def _ledger(args: argparse.Namespace) -> int:
         con.close()
     print(f"{'id':>4}  {'received':<16}  {'source/file':<44} {'status':<9} {'read':>7} {'loaded':>7} {'quar.':>6}  reason")
     for f in files:
-        where = f"{f.source}/{f.file_name}" if f.source else f.file_name
+        where = shown(f"{f.source}/{f.file_name}" if f.source else f.file_name)
         print(f"{f.file_id:>4}  {f.received_at:%Y-%m-%d %H:%M}  {where:<44} {f.status:<9} "
-              f"{f.rows_read or 0:>7} {f.rows_loaded or 0:>7} {f.rows_quarantined or 0:>6}  {_short(f.reason)}")
+              f"{f.rows_read or 0:>7} {f.rows_loaded or 0:>7} {f.rows_quarantined or 0:>6}  {_short(shown(f.reason or ''))}")
     if summary:
         print(f"\nchecks of run {run_id}:")
         print(f"  {'engine':<6} {'kind':<13} {'dataset':<20} {'passed':>6} {'failed':>6} {'failures':>9}")
@@ -96,10 +97,11 @@ def _short(text: str | None, width: int = 70) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     from ingestion.check import check_file
+    from ingestion.files import shown
     from sammen.settings import Settings
 
     if not args.file.is_file():
-        print(f"sammen check: no such file: {args.file}", file=sys.stderr)
+        print(f"sammen check: no such file: {shown(str(args.file))}", file=sys.stderr)
         return 2
     threshold = args.quarantine_threshold
     if threshold is None:

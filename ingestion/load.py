@@ -1,6 +1,14 @@
 """`ingest`: landing → ledger → raw → resolved, one file at a time, each atomically.
 
+What is taken from landing is decided in `ingestion.files` (`scan_landing`): links, FIFOs,
+devices, sockets and directories get one ledger row and stay; temporary names are never taken.
 For each file in landing/<source>/ (in delivery order):
+- it is taken only when complete (manifest matches, or unchanged for `Settings.settle_seconds`),
+  and then as one snapshot copied into the run's staging folder: the snapshot is what is hashed,
+  read and archived; a file still being written stays in landing for a later run;
+- a name holding a CPR number sends it, unread, to `Home.restricted` under a redacted name; a
+  name too long for its sidecars rejects it; a rejected file that holds a CPR number anywhere else
+  goes to `Home.restricted` too (see `purge`);
 - its bytes are fingerprinted (sha256, size, modification time);
 - a file already recorded with the same bytes and name whose move never happened (the run was
   killed between commit and move) is just moved: that finishes the job;
@@ -9,7 +17,6 @@ For each file in landing/<source>/ (in delivery order):
   raw.<dataset>, its bad rows to ledger.quarantine, its check counts to ledger.checks and its row
   to ledger.files. Only after COMMIT is the file moved (archive/ or rejected/ with a reason file),
   so a kill at any point leaves the file either fully loaded and recorded or not at all.
-  A rejected file that holds a CPR number goes to rejected/restricted/ instead (see `purge`).
 Before the files, restricted files past their retention are purged (`purge`).
 Then resolution rebuilds resolved.* (see `resolve`), and the Great Expectations batch checks run
 if the `validation` package is installed. Everything happens under the warehouse's writer lock.
@@ -39,15 +46,25 @@ from ingestion.evaluate import (
     read_delivered_manifest,
 )
 from ingestion.files import (
+    MAX_NAME_BYTES,
     BadFileName,
     DeliveredFile,
     FileName,
     Fingerprint,
+    Landing,
+    Refused,
+    Unsettled,
     destination,
     fingerprint,
-    landing_files,
     move_with_sidecars,
     parse_name,
+    read_manifest,
+    redacted_name,
+    remove_if_unchanged,
+    scan_landing,
+    settled_by_age,
+    shown,
+    take_snapshot,
 )
 from ingestion.ledger import CheckResult, ensure_schema, record_checks, table_columns
 from ingestion.purge import purge_restricted, restrict, restricted_folder
@@ -93,12 +110,19 @@ def ingest(
                 progress.say(f"purged {len(purged)} rejected file(s) holding a CPR number, kept "
                              f"{settings.restricted_retention_days} days (file ids {', '.join(map(str, purged))})")
             started = time.perf_counter()
+            landing = scan_landing(home, files)
+            _record_refused(con, landing, report, progress)
             with (tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch,
                   ThreadPoolExecutor(1, thread_name_prefix="sammen-hash") as hasher):
-                for file in _delivery_order(landing_files(home, files)):
-                    outcome = _ingest_file(con, home, settings, file, report.run_id, Path(scratch), hasher)
-                    report.files.append(outcome)
-                    progress.say(outcome.line())
+                for number, file in enumerate(_delivery_order(landing.files)):
+                    staging = Path(scratch) / "staged" / str(number)
+                    outcome = _take_file(con, home, settings, file, report.run_id, Path(scratch), staging,
+                                         hasher, progress)
+                    if outcome is not None:
+                        report.files.append(outcome)
+                        progress.say(outcome.line())
+                    else:
+                        report.waiting.append(f"{file.source}/{file.display_name}")
             resolving = time.perf_counter()
             _resolve(con, report)
             checking = time.perf_counter()
@@ -117,20 +141,116 @@ def _delivery_order(files: list[DeliveredFile]) -> list[DeliveredFile]:
             extract = parse_name(file.name).extract_date
         except BadFileName:
             extract = dt.date.max
-        return (extract, file.path.stat().st_mtime, file.name)
+        return (extract, file.found.st_mtime if file.found else 0.0, file.name)
 
     return sorted(files, key=key)
 
 
+def _record_refused(
+    con: duckdb.DuckDBPyConnection, landing: Landing, report: IngestReport, progress: Progress,
+) -> None:
+    """Links, FIFOs, devices, sockets, directories: a ledger row each, the first time only (the
+    entry stays in landing, so later runs see it again); orphan and temporary names: a message."""
+    for entry in landing.refused:
+        name = redacted_name(entry.name)
+        known = con.execute(
+            """select count(*) from ledger.files where source = ? and file_name = ? and status = 'rejected'
+               and stored_as is null and reason = ?""",
+            [entry.source, name, entry.reason],
+        ).fetchone()[0]
+        if not known:
+            outcome = _record_left_in_place(con, entry, name, report.run_id)
+            report.files.append(outcome)
+            progress.say(outcome.line())
+    for path in landing.orphan_manifests:
+        progress.say(f"{path.parent.name}/{shown(redacted_name(path.name))}: a manifest without its data "
+                     "file; left in landing (it is read when its file arrives)")
+    for path in (p for p in landing.temporary if not p.name.startswith(".")):  # hidden ones: silence
+        progress.say(f"{path.parent.name}/{shown(redacted_name(path.name))}: a temporary name, not taken "
+                     "(a partner renames the file to its final name when it is complete)")
+
+
+def _record_left_in_place(con: duckdb.DuckDBPyConnection, entry: Refused, name: str, run_id: str) -> FileOutcome:
+    file_id = _next_file_id(con)
+    con.execute(
+        """insert into ledger.files (file_id, file_name, source, received_at, status, rows_read, rows_loaded,
+                                     rows_quarantined, reason, run_id)
+           values (?, ?, ?, ?, 'rejected', 0, 0, 0, ?, ?)""",
+        [file_id, name, entry.source, dt.datetime.now(), entry.reason, run_id],
+    )
+    return FileOutcome(name, entry.source, None, "rejected", reason=entry.reason, file_id=file_id)
+
+
+def _take_file(
+    con: duckdb.DuckDBPyConnection, home: Home, settings: Settings, file: DeliveredFile, run_id: str,
+    scratch: Path, staging: Path, hasher: ThreadPoolExecutor, progress: Progress,
+) -> FileOutcome | None:
+    """Settled files only: a file is taken when its manifest announces its bytes or its bytes were
+    left alone for the settle interval, and then only as one snapshot (see `take_snapshot`).
+    Returns None when the file waits in landing for a later run (with a message saying why)."""
+    aged = settled_by_age(file.found, settings.settle_seconds)
+    if not aged and not file.has_manifest:
+        progress.say(_waiting(file, f"written less than {settings.settle_seconds:g} s ago and no manifest"))
+        return None
+    try:
+        staged = take_snapshot(file, staging)
+    except Unsettled as why:
+        progress.say(_waiting(file, str(why)))
+        return None
+    except OSError as error:  # gone since the listing, or not readable by sammen
+        progress.say(_waiting(file, f"it could not be read ({type(error).__name__})"))
+        return None
+    hashing = hasher.submit(fingerprint, staged.bytes_path, staged.found)
+    if not aged and not _announced(staged, hashing.result()):
+        progress.say(_waiting(file, "its bytes do not match its manifest (yet)"))
+        return None
+    if staged.name_problem == "cpr":
+        return _record_restricted(con, home, staged, hashing.result(), run_id)
+    if staged.name_problem == "long":
+        evaluation = Evaluation("")
+        evaluation.fail("file_name", "conformance",
+                        f"the file name is {len(os.fsencode(file.name))} bytes long; at most {MAX_NAME_BYTES} "
+                        "(the archive and the .manifest.json and .reason.txt beside it must fit in 255)")
+        return _record_rejected(con, home, staged, hashing.result(), None, evaluation, run_id)
+    return _ingest_file(con, home, settings, staged, run_id, scratch, hashing)
+
+
+def _waiting(file: DeliveredFile, why: str) -> str:
+    return f"{file.source}/{file.display_name}: not complete yet ({why}); left in landing for a later run"
+
+
+def _announced(file: DeliveredFile, facts: Fingerprint) -> bool:
+    try:
+        return read_manifest(file.manifest).announces(facts)
+    except ValueError:  # a manifest still being written reads as malformed
+        return False
+
+
+def _record_restricted(
+    con: duckdb.DuckDBPyConnection, home: Home, file: DeliveredFile, facts: Fingerprint, run_id: str,
+) -> FileOutcome:
+    """A name holding a CPR number: recorded under the redacted name, the bytes (never read) and
+    the manifest moved to the owner-only restricted folder under that name."""
+    file_id = _next_file_id(con)
+    folder = restricted_folder(home, file.source)
+    target = destination(folder, redacted_name(file.name), file_id)
+    reason = ("the file name holds a CPR number; the file was not read and is kept in the restricted folder "
+              "(deliver it again under a name without one)")
+    _insert_file_row(con, file_id, file, facts, None, "rejected", (0, 0, 0), reason, run_id,
+                     str(target.relative_to(home.root)), None)
+    move_with_sidecars(file, target, _reason_text(file, reason))
+    restrict(target)
+    return FileOutcome(redacted_name(file.name), file.source, None, "rejected", reason=reason, file_id=file_id)
+
+
 def _ingest_file(
     con: duckdb.DuckDBPyConnection, home: Home, settings: Settings, file: DeliveredFile, run_id: str,
-    scratch: Path, hasher: ThreadPoolExecutor,
+    scratch: Path, hashing: Future[Fingerprint],
 ) -> FileOutcome:
-    hashing = hasher.submit(fingerprint, file.path)
     # Same bytes need the same size: only a file whose size the ledger already knows can be a
     # duplicate or an interrupted move, so only such a file waits for its hash before anything
     # else; any other is evaluated while its hash is computed beside DuckDB's read.
-    size = file.path.stat().st_size
+    size = file.found.st_size if file.found else file.bytes_path.stat().st_size
     if con.execute("select count(*) from ledger.files where bytes = ?", [size]).fetchone()[0]:
         facts = hashing.result()
         finished = _finish_interrupted(con, home, file, facts)
@@ -170,11 +290,12 @@ def _evaluate(
     facts: Future[Fingerprint], name: FileName, scratch: Path,
 ) -> Evaluation:
     """Evaluate, turning any unexpected failure into a clean rejection (its text may hold values)."""
-    manifest, rejection = read_delivered_manifest(file.manifest, name.dataset)
+    manifest, rejection = (read_delivered_manifest(file.manifest, name.dataset) if file.has_manifest
+                           else (None, None))
     if rejection is not None:
         return rejection
     try:
-        return evaluate(con, file.path, name.dataset, name.format, threshold=settings.quarantine_threshold,
+        return evaluate(con, file.bytes_path, name.dataset, name.format, threshold=settings.quarantine_threshold,
                         scratch=scratch, home_config=home.config, manifest=manifest, facts=facts)
     except (duckdb.Error, OSError, ValueError, MemoryError) as error:
         drop_work_tables(con)
@@ -188,23 +309,30 @@ def _finish_interrupted(
 ) -> FileOutcome | None:
     """A file recorded by a run killed before it moved the file: move it now, record nothing new."""
     row = con.execute(
-        """select file_id, status, stored_as, reason, dataset, rows_read, rows_loaded, rows_quarantined
+        """select file_id, status, stored_as, reason, dataset, rows_read, modified_at
            from ledger.files where sha256 = ? and file_name = ? and source is not distinct from ?
              and file_id not in (select file_id from ledger.purges)
            order by file_id desc limit 1""",
-        [facts.sha256, file.name, file.source],
+        [facts.sha256, redacted_name(file.name), file.source],
     ).fetchone()
-    if row is None or row[2] is None or (home.root / row[2]).exists():
+    if row is None or row[2] is None:
         return None
-    file_id, status, stored_as, reason, dataset, read, loaded, quarantined = row
-    target = home.root / stored_as
-    restricted = target.is_relative_to(home.restricted)
-    if restricted:
-        restricted_folder(home, file.source)
-    move_with_sidecars(file, target, _reason_text(file, reason) if status == "rejected" else None)
-    if restricted:
-        restrict(target)
-    return FileOutcome(file.name, file.source, dataset, status, read or 0, 0, 0,
+    file_id, status, stored_as, reason, dataset, read, modified_at = row
+    if (home.root / stored_as).exists():
+        # killed between archiving the snapshot and removing the landing file: the very same
+        # delivery (same time stamp) is removed; a re-delivery of the same bytes is a duplicate
+        if modified_at != facts.modified_at:
+            return None
+        remove_if_unchanged(file)
+    else:
+        target = home.root / stored_as
+        restricted = target.is_relative_to(home.restricted)
+        if restricted:
+            restricted_folder(home, file.source)
+        move_with_sidecars(file, target, _reason_text(file, reason) if status == "rejected" else None)
+        if restricted:
+            restrict(target)
+    return FileOutcome(redacted_name(file.name), file.source, dataset, status, read or 0, 0, 0,
                        "finished moving after an interrupted run", file_id)
 
 
@@ -219,7 +347,7 @@ def _insert_file_row(
 ) -> None:
     con.execute(
         "insert into ledger.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [file_id, file.name, file.source, name.dataset if name else None, name.extract_date if name else None,
+        [file_id, redacted_name(file.name), file.source, name.dataset if name else None, name.extract_date if name else None,
          facts.modified_at, facts.sha256, facts.size, dt.datetime.now(), status, *counts, reason, run_id,
          stored_as, evaluation.dialect if evaluation else None,
          ", ".join(evaluation.drift) if evaluation and evaluation.drift else None],
@@ -241,7 +369,7 @@ def _record_duplicate(
     _insert_file_row(con, file_id, file, facts, name, "duplicate", (0, 0, 0), reason, run_id,
                      str(target.relative_to(home.root)), None)
     move_with_sidecars(file, target)
-    return FileOutcome(file.name, file.source, name.dataset if name else None, "duplicate", 0, 0, 0, reason, file_id)
+    return FileOutcome(redacted_name(file.name), file.source, name.dataset if name else None, "duplicate", 0, 0, 0, reason, file_id)
 
 
 def _record_rejected(
@@ -268,7 +396,7 @@ def _record_rejected(
     move_with_sidecars(file, target, _reason_text(file, reason, details))
     if evaluation.holds_cpr:
         restrict(target)
-    return FileOutcome(file.name, file.source, name.dataset if name else None, "rejected",
+    return FileOutcome(redacted_name(file.name), file.source, name.dataset if name else None, "rejected",
                        evaluation.rows_read, 0, evaluation.rows_quarantined, reason, file_id)
 
 
@@ -324,7 +452,7 @@ def _record_loaded(
         con.execute("rollback")
         raise
     move_with_sidecars(file, target)
-    return FileOutcome(file.name, file.source, name.dataset, "loaded", evaluation.rows_read, loaded,
+    return FileOutcome(redacted_name(file.name), file.source, name.dataset, "loaded", evaluation.rows_read, loaded,
                        quarantined, reason or "", file_id)
 
 
@@ -342,7 +470,7 @@ def _quarantine_details(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _reason_text(file: DeliveredFile, reason: str | None, details: list[str] | None = None) -> str:
-    lines = [f"{file.name} was rejected by sammen.", "", f"Reason: {reason}"]
+    lines = [f"{file.display_name} was rejected by sammen.", "", f"Reason: {shown(reason or '')}"]
     if details:
         lines += ["", f"First problems found (up to {REASON_DETAILS}):", *("  " + d for d in details)]
     lines += ["", "Check a corrected file with `sammen check FILE` before delivering it again."]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ingestion.files import shown
 from ingestion.ledger import CHECK_KINDS, CheckResult
 
 
@@ -21,13 +22,15 @@ class FileOutcome:
     file_id: int | None = None
 
     def line(self) -> str:
-        where = f"{self.source}/{self.name}" if self.source else self.name
+        # names and reasons come from partners' file names: control characters escaped
+        name, reason = shown(self.name), shown(self.reason)
+        where = f"{self.source}/{name}" if self.source else name
         if self.status == "loaded":
             text = f"{where}: loaded {self.rows_loaded} of {self.rows_read} rows"
             return text + (f", {self.rows_quarantined} quarantined" if self.rows_quarantined else "")
         if self.status == "duplicate":
-            return f"{where}: duplicate ({self.reason})"
-        return f"{where}: rejected: {self.reason}"
+            return f"{where}: duplicate ({reason})"
+        return f"{where}: rejected: {reason}"
 
 
 @dataclass
@@ -39,6 +42,7 @@ class IngestReport:
     rebuilt: list[str] = field(default_factory=list)  # resolved tables rebuilt this run (the rest were current)
     unreferenced: dict[str, int] = field(default_factory=dict)
     withdrawn_persons: int = 0
+    waiting: list[str] = field(default_factory=list)  # `<source>/<name>` left in landing: not complete yet
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -76,6 +80,8 @@ class IngestReport:
             f"{self.rows_quarantined} quarantined"
         ]
         lines += ["  " + f.line() for f in self.files]
+        if self.waiting:
+            lines.append("  not complete yet, left in landing for a later run: " + ", ".join(self.waiting))
         unreferenced = {d: n for d, n in self.unreferenced.items() if n}
         if unreferenced:
             lines.append("  pointing to nothing (quarantined at resolution): "

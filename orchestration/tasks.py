@@ -107,11 +107,21 @@ def _call_ingest(source: str, settings: Settings, progress: Progress) -> tuple[A
     their own DAG, and their verdicts appear there. Returns the report and True (narrowed).
     """
     import ingestion
-    from orchestration.trigger import is_data_file
 
+    # every entry of the folder, not only data files: ingestion records links, FIFOs, devices,
+    # sockets and directories itself (once), and never follows or opens them
     folder = home().landing_for(source)
-    own = sorted(path.name for path in folder.iterdir() if is_data_file(path)) if folder.is_dir() else []
+    own = sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
     return ingestion.ingest(home(), settings, progress, files=own), True
+
+
+def _settled_by_the_trigger(settings: Settings) -> Settings:
+    """The watcher announces a file once it was unchanged over a poll interval, so the file is at
+    least that old when this task runs: ingestion waits no longer (else an announced file would be
+    left in landing with no event to bring it back)."""
+    from orchestration.assets import POLL_INTERVAL_SECONDS
+
+    return settings.with_overrides(settle_seconds=min(settings.settle_seconds, POLL_INTERVAL_SECONDS))
 
 
 def ingest(source: str, files: list[str]) -> dict[str, Any]:
@@ -122,6 +132,7 @@ def ingest(source: str, files: list[str]) -> dict[str, Any]:
     folder as ingestion started, or when this run recorded them in the ledger (a file can be
     handled before its own watcher saw it settle). Verdicts come from the ledger, the record.
     """
+    from ingestion.files import redacted_name
     from orchestration.trigger import snapshot
     from sammen.lock import writer_lock
 
@@ -130,7 +141,7 @@ def ingest(source: str, files: list[str]) -> dict[str, Any]:
     with writer_lock(target):
         before = {row["file_id"] for row in _ledger_rows(target.warehouse)}
         present = set(snapshot(target.landing_for(source)))
-        report, narrowed = _call_ingest(source, Settings(), progress)
+        report, narrowed = _call_ingest(source, _settled_by_the_trigger(Settings()), progress)
         progress.say(f"ingestion report: {report}")
         rows = _ledger_rows(target.warehouse)
     new_rows = [row for row in rows if row["file_id"] not in before]
@@ -138,7 +149,7 @@ def ingest(source: str, files: list[str]) -> dict[str, Any]:
     for row in new_rows:
         if row["status"] == "loaded":
             loaded[row["dataset"]] = loaded.get(row["dataset"], 0) + int(row["rows_loaded"] or 0)
-    wanted = {(source, name) for name in [*files, *present]}
+    wanted = {(source, redacted_name(name)) for name in [*files, *present]}
     wanted |= {
         (row["source"], row["file_name"])
         for row in new_rows
@@ -165,7 +176,9 @@ def _verdict_for(source: str, name: str, row: Mapping[str, Any] | None) -> dict[
 
 def check_verdict(verdict: Mapping[str, Any]) -> str:
     """Pass for a loaded or duplicate file; raise FileRejected (naming file and reason) otherwise."""
-    where = f"landing/{verdict['source']}/{verdict['file']}"
+    from ingestion.files import shown
+
+    where = shown(f"landing/{verdict['source']}/{verdict['file']}")
     if verdict["status"] in ACCEPTED_STATUSES:
         message = (
             f"{where}: {verdict['status']} ({verdict.get('rows_loaded', 0)} rows loaded, "
@@ -176,7 +189,7 @@ def check_verdict(verdict: Mapping[str, Any]) -> str:
     if verdict["status"] == "missing":
         raise FileRejected(f"{where}: ingestion did not record this file in the ledger")
     raise FileRejected(
-        f"{where}: {verdict['status']}: {verdict.get('reason') or 'no reason given'} "
+        f"{where}: {verdict['status']}: {shown(verdict.get('reason') or 'no reason given')} "
         f"(the file is in rejected/{verdict['source']}/ and in ledger.files)"
     )
 

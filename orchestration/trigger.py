@@ -51,7 +51,12 @@ def is_data_file(path: Path) -> bool:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Name -> "size:mtime_ns" for every data file in `folder` (empty when it does not exist)."""
+    """Name -> "size:mtime_ns" for every data file in `folder` (empty when it does not exist).
+
+    A name holding a CPR number is redacted as the ledger stores it (`[cpr]`): these names go to
+    Airflow's database (event payloads, the state store) and into task names."""
+    from ingestion.files import redacted_name
+
     if not folder.is_dir():
         return {}
     result: dict[str, str] = {}
@@ -59,7 +64,7 @@ def snapshot(folder: Path) -> dict[str, str]:
         try:
             if is_data_file(path):
                 stat = path.stat()
-                result[path.name] = f"{stat.st_size}:{stat.st_mtime_ns}"
+                result[redacted_name(path.name)] = f"{stat.st_size}:{stat.st_mtime_ns}"
         except FileNotFoundError:  # moved away between listing and stat
             continue
     return result

@@ -18,6 +18,11 @@ MIN_DISCLOSURE_THRESHOLD = 5
 # ingest purges it (issue 16: such files were kept forever); the partner documents state it
 DEFAULT_RESTRICTED_RETENTION_DAYS = 30
 
+# A landing file without a matching manifest is taken once its bytes were left alone this long
+# (its modification time at least this old): a minute covers a stalled SFTP or SMB upload between
+# two bursts, and a nightly run never waits for it (the file stays for the next run). 0 = at once.
+SETTLE_SECONDS = 60.0
+
 
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
@@ -49,6 +54,8 @@ class Settings:
     restricted_retention_days: int = field(
         default_factory=lambda: _env_int("SAMMEN_RESTRICTED_RETENTION_DAYS", DEFAULT_RESTRICTED_RETENTION_DAYS)
     )
+
+    settle_seconds: float = field(default_factory=lambda: _env_float("SAMMEN_SETTLE_SECONDS", SETTLE_SECONDS))
     programmes_file: Path | None = field(
         default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
     )
@@ -63,6 +70,8 @@ class Settings:
             raise ValueError("the retention of restricted files is a number of days, 0 or more")
         if not 0 <= self.quarantine_threshold <= 1:
             raise ValueError("quarantine threshold must be a fraction between 0 and 1")
+        if self.settle_seconds < 0:
+            raise ValueError("the settle interval (SAMMEN_SETTLE_SECONDS) cannot be negative")
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with the non-None values of `changes` applied."""

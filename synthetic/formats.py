@@ -183,7 +183,9 @@ class ExtractWriter:
             manifest = self.path.with_name(self.path.name + ".manifest.json")
             with self.path.open("rb") as handle:
                 digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            manifest.write_text(json.dumps({"rows": self.rows, "sha256": digest}) + "\n")
+            # as a careful partner writes it: last, with the size, so ingestion knows the file is complete
+            manifest.write_text(json.dumps({"rows": self.rows, "sha256": digest,
+                                            "bytes": self.path.stat().st_size}) + "\n")
             os.utime(manifest, (modified, modified))
 
 

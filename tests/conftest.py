@@ -17,6 +17,9 @@ import pytest
 from sammen.home import Home
 
 REPO = Path(__file__).resolve().parents[1]
+# Tests drop a file and ingest it at once: landing files count as settled (the settle interval
+# itself is tested with explicit settings). Subprocesses (the CLI, Airflow) inherit this.
+os.environ.setdefault("SAMMEN_SETTLE_SECONDS", "0")
 DEMO_PERSONS = int(os.environ.get("SAMMEN_TEST_PERSONS", "400"))
 
 

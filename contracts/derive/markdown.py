@@ -145,8 +145,30 @@ def _file_section(contract: type[DatasetContract]) -> list[str]:
         lines.append(
             f"- Delivered per `{replaced_per}`: a later file with at least one loaded row for a "
             f"`{replaced_per}` replaces all earlier rows of that `{replaced_per}`.")
-    lines += [f"- {rule}" for rule in DELIVERY_RULES]
+    lines += [f"- {rule}" for rule in (*DELIVERY_RULES, *landing_rules())]
     return lines + [""]
+
+
+def landing_rules() -> tuple[str, ...]:
+    """Which files sammen takes from a landing folder: ingestion's rules, with its own limits."""
+    from ingestion.files import MAX_NAME_BYTES, TEMPORARY_SUFFIXES  # ingestion imports contracts
+    from sammen.settings import SETTLE_SECONDS
+
+    temporary = ", ".join(f"`{suffix}`" for suffix in TEMPORARY_SUFFIXES)
+    return (
+        "A file is taken only when it is complete: when its manifest's `sha256` (and `bytes`, the "
+        "file's size, if you add it) match the file, or when the file has not changed for "
+        f"{SETTLE_SECONDS:g} seconds. Until then it waits in the landing folder for a later run. "
+        "Best: write the file under a temporary name (one starting with `.` or ending in "
+        f"{temporary}: such files are never taken) and rename it when it is complete, or write the "
+        "manifest last.",
+        f"A file name may be at most {MAX_NAME_BYTES} bytes long (UTF-8); a longer name rejects the "
+        "file.",
+        "A file name must not hold a CPR number: such a file is not read; it is recorded under a "
+        "redacted name and kept in a restricted folder.",
+        "Only plain files are taken: a symbolic link, a folder, a named pipe, a device or a socket in "
+        "the landing folder is recorded as rejected once, and never followed or read.",
+    )
 
 
 def _cell(text: str) -> str:

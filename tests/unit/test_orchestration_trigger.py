@@ -81,6 +81,14 @@ def test_snapshot_ignores_manifests_hidden_files_and_folders(landing):
     ]
 
 
+def test_snapshot_redacts_a_cpr_number_in_a_name(landing):
+    # GIVEN a file whose name holds a CPR number WHEN the folder is listed for Airflow
+    (landing / "admissions__20260301__0812901240.csv").write_text("x")
+    names = sorted(snapshot(landing))
+    # THEN the name goes to Airflow's database redacted, as the ledger stores it
+    assert names == ["admissions__20260301__[cpr].csv"]
+
+
 def test_new_file_fires_once_and_is_never_deleted(landing):
     # GIVEN a file in landing and a trigger with a state store
     data = landing / "admissions__20260301.csv"

@@ -87,7 +87,8 @@ def test_parquet_uses_the_requested_integer_type_and_a_manifest_matches(tmp_path
     writer.close(modification_time(dt.date(2026, 1, 1), 0))
     assert pq.read_schema(path).field("score").type == pa.int8()
     manifest = json.loads((tmp_path / "surveys__20260101.parquet.manifest.json").read_text())
-    assert manifest == {"rows": 1, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    assert manifest == {"rows": 1, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                        "bytes": path.stat().st_size}
     assert path.stat().st_mtime == modification_time(dt.date(2026, 1, 1), 0)
 
 
