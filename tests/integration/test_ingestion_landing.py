@@ -316,3 +316,39 @@ def test_the_same_bytes_delivered_again_later_are_a_duplicate(tmp_path):
     # THEN the second copy is recorded as a duplicate and archived beside the first
     assert [f.status for f in report.files] == ["duplicate"]
     assert len(list((home.archive / "ngo").glob("sessions__20250301*.csv"))) == 2
+
+
+# ------------------------------------------------------------------------------------------------
+# the same rules through Airflow's ingest task and `sammen check`
+
+
+@pytest.mark.slow  # the task runs the Great Expectations batch checks too
+def test_the_airflow_ingest_task_records_a_fifo_and_redacts_a_cpr_name(tmp_path, monkeypatch):
+    # GIVEN a partner's landing folder with a good file, a FIFO and a file with a CPR in its name
+    home = new_home(tmp_path)
+    monkeypatch.setenv("SAMMEN_HOME", str(home.root))
+    deliver(home, "sessions__20250301.csv", _sessions())
+    os.mkfifo(home.landing_for("ngo") / "sessions__20250302.csv")
+    deliver(home, f"sessions__20250303__{CPR}.csv", _sessions(1, first=7))
+    from orchestration import tasks
+
+    # WHEN the DAG's ingest task runs
+    result = tasks.ingest("ngo", [])
+    # THEN the CPR is in no verdict (checked first, as a boolean: a failure must not print it),
+    # and every entry has a verdict from the ledger
+    leaked = CPR in repr(result)
+    assert not leaked
+    verdicts = {v["file"]: v["status"] for v in result["verdicts"]}
+    assert verdicts == {"sessions__20250301.csv": "loaded", "sessions__20250302.csv": "rejected",
+                        "sessions__20250303__[cpr].csv": "rejected"}
+
+
+def test_sammen_check_never_shows_a_cpr_number_from_the_name(tmp_path, capsys):
+    # GIVEN a partner's file whose name holds a CPR number WHEN `sammen check` judges it
+    path = tmp_path / f"sessions__20250301__{CPR}.csv"
+    path.write_text(_sessions())
+    main(["check", str(path)])
+    # THEN the verdict names the file redacted
+    out = capsys.readouterr().out
+    leaked = CPR in out
+    assert not leaked and "sessions__20250301__[cpr].csv" in out
