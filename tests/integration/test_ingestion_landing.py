@@ -180,12 +180,13 @@ def test_a_cpr_number_in_the_name_is_redacted_and_restricted_never_shown(tmp_pat
     assert main(["ingest", "--home", str(home.root)]) == 0
     assert main(["ledger", "--home", str(home.root)]) == 0
     out = capsys.readouterr()
-    # THEN the number is in no output, no ledger row, no path under the home and no warehouse byte
+    # THEN the number is in no output, no path under the home and no byte of any file there
+    # (the warehouse and its ledger, the reason file)
     # (booleans only: a failure message must not repeat the number either)
     printed = CPR in out.out + out.err
     in_paths = any(CPR in name for name in _all_names(home.root))
-    in_warehouse = CPR.encode() in home.warehouse.read_bytes()
-    assert not printed and not in_paths and not in_warehouse
+    in_files = any(CPR.encode() in path.read_bytes() for path in home.root.rglob("*") if path.is_file())
+    assert not printed and not in_paths and not in_files
     assert "sessions__20260306__[cpr].csv" in out.out
     assert query(home, "select file_name, status, rows_loaded from ledger.files") == [
         ("sessions__20260306__[cpr].csv", "rejected", 0)]
@@ -316,3 +317,39 @@ def test_the_same_bytes_delivered_again_later_are_a_duplicate(tmp_path):
     # THEN the second copy is recorded as a duplicate and archived beside the first
     assert [f.status for f in report.files] == ["duplicate"]
     assert len(list((home.archive / "ngo").glob("sessions__20250301*.csv"))) == 2
+
+
+# ------------------------------------------------------------------------------------------------
+# the same rules through Airflow's ingest task and `sammen check`
+
+
+@pytest.mark.slow  # the task runs the Great Expectations batch checks too
+def test_the_airflow_ingest_task_records_a_fifo_and_redacts_a_cpr_name(tmp_path, monkeypatch):
+    # GIVEN a partner's landing folder with a good file, a FIFO and a file with a CPR in its name
+    home = new_home(tmp_path)
+    monkeypatch.setenv("SAMMEN_HOME", str(home.root))
+    deliver(home, "sessions__20250301.csv", _sessions())
+    os.mkfifo(home.landing_for("ngo") / "sessions__20250302.csv")
+    deliver(home, f"sessions__20250303__{CPR}.csv", _sessions(1, first=7))
+    from orchestration import tasks
+
+    # WHEN the DAG's ingest task runs
+    result = tasks.ingest("ngo", [])
+    # THEN the CPR is in no verdict (checked first, as a boolean: a failure must not print it),
+    # and every entry has a verdict from the ledger
+    leaked = CPR in repr(result)
+    assert not leaked
+    verdicts = {v["file"]: v["status"] for v in result["verdicts"]}
+    assert verdicts == {"sessions__20250301.csv": "loaded", "sessions__20250302.csv": "rejected",
+                        "sessions__20250303__[cpr].csv": "rejected"}
+
+
+def test_sammen_check_never_shows_a_cpr_number_from_the_name(tmp_path, capsys):
+    # GIVEN a partner's file whose name holds a CPR number WHEN `sammen check` judges it
+    path = tmp_path / f"sessions__20250301__{CPR}.csv"
+    path.write_text(_sessions())
+    main(["check", str(path)])
+    # THEN the verdict names the file redacted
+    out = capsys.readouterr().out
+    leaked = CPR in out
+    assert not leaked and "sessions__20250301__[cpr].csv" in out

@@ -85,7 +85,10 @@ def test_snapshot_redacts_a_cpr_number_in_a_name(landing):
     # GIVEN a file whose name holds a CPR number WHEN the folder is listed for Airflow
     (landing / "admissions__20260301__0812901240.csv").write_text("x")
     names = sorted(snapshot(landing))
-    # THEN the name goes to Airflow's database redacted, as the ledger stores it
+    # THEN the name goes to Airflow's database redacted, as the ledger stores it (the leak is
+    # checked first, as a boolean: a failure must not print the number)
+    leaked = any("0812901240" in name for name in names)
+    assert not leaked
     assert names == ["admissions__20260301__[cpr].csv"]
 
 
