@@ -12,7 +12,8 @@ Tasks
   Retried with exponential backoff; idempotent (a file already in the ledger is a duplicate).
 - `verdict` (one mapped task per delivered file, named `<source>/<file>`): fails, naming file and reason, when the file was
   rejected. It fails only its own task: loaded datasets have already been announced, and the other
-  partners' DAGs are separate. The rejected file is in `rejected/<source>/` and in `ledger.files`.
+  partners' DAGs are separate. The rejected file is in `rejected/<source>/` (`rejected/restricted/` when it
+  holds a CPR number) and in `ledger.files`.
 
 Run by hand (Trigger DAG) to re-examine whatever is in the partner's landing folder.
 """

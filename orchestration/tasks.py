@@ -190,7 +190,8 @@ def check_verdict(verdict: Mapping[str, Any]) -> str:
         raise FileRejected(f"{where}: ingestion did not record this file in the ledger")
     raise FileRejected(
         f"{where}: {verdict['status']}: {shown(verdict.get('reason') or 'no reason given')} "
-        f"(the file is in rejected/{verdict['source']}/ and in ledger.files)"
+        f"(the file is in rejected/{verdict['source']}/, or rejected/restricted/ when it holds a CPR "
+        "number, and in ledger.files)"
     )
 
 

@@ -115,6 +115,7 @@ def test_dropped_files_are_published_without_anyone_clicking(tmp_path, metadata_
     )
     assert [(task, index) for _, task, index in failed] == [("verdict", f"ngo/{BAD_FILE}")]
     assert failed[0][0].startswith("sammen_ingest_")
-    assert (home.rejected / "ngo" / BAD_FILE).exists()
+    # it holds a CPR number: kept apart in rejected/restricted/ (owner-only, purged after the retention)
+    assert (home.restricted / "ngo" / BAD_FILE).exists()
     assert ("sammen_ingest_region", "success") in _runs(metadata_db, "sammen_ingest_region")
     print(f"landing -> published in {elapsed:.0f} s")

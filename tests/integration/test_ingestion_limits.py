@@ -167,3 +167,13 @@ def test_a_parquet_string_over_the_field_limit_is_rejected(tmp_path):
     pq.write_table(pa.Table.from_pylist(records), path)
     rule, message = finding(check_file(path))
     assert (rule, message.split(":")[0]) == ("field_size", "data row 2")
+
+
+def test_a_data_row_with_more_fields_than_the_column_limit_is_rejected(tmp_path):
+    # GIVEN a good header, 3 good rows and a 4th row of short fields, more than the column limit (within the row limit)
+    text = sessions_csv(3) + ",".join(["x"] * (LIMITS.max_columns + 1)) + "\n"
+    # WHEN checked (DuckDB refuses the row's field count; Python's reader counts it)
+    rule, message = finding(verdict_of(tmp_path, text))
+    # THEN the file is rejected at that row, rather than quarantining a row of hundreds of fields
+    assert rule == "column_count"
+    assert message == f"data row 4 has {LIMITS.max_columns + 1:,} fields; at most {LIMITS.max_columns:,} are allowed"
