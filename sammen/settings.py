@@ -26,6 +26,10 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_str(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
 def _env_date(name: str) -> dt.date | None:
     value = os.environ.get(name)
     return dt.date.fromisoformat(value) if value else None
@@ -46,6 +50,15 @@ class Settings:
     programmes_file: Path | None = field(
         default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
     )
+    # `sammen query`: one evaluator's statement may use at most this much memory (DuckDB's
+    # memory_limit syntax; nothing spills to disk), run this long, on this many threads.
+    query_memory_limit: str = field(
+        default_factory=lambda: _env_str("SAMMEN_QUERY_MEMORY_LIMIT", "2GB")
+    )
+    query_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("SAMMEN_QUERY_TIMEOUT", 300.0)
+    )
+    query_threads: int = field(default_factory=lambda: _env_int("SAMMEN_QUERY_THREADS", 2))
 
     def __post_init__(self) -> None:
         if self.disclosure_threshold < MIN_DISCLOSURE_THRESHOLD:
@@ -55,6 +68,8 @@ class Settings:
             )
         if not 0 <= self.quarantine_threshold <= 1:
             raise ValueError("quarantine threshold must be a fraction between 0 and 1")
+        if self.query_timeout_seconds <= 0 or self.query_threads < 1:
+            raise ValueError("the query time limit and thread count must be positive")
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with the non-None values of `changes` applied."""
