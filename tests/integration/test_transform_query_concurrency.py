@@ -56,7 +56,7 @@ def test_a_long_query_neither_blocks_nor_sees_a_build(tmp_path):
     build(home, Settings(), EARLY, Progress(quiet=True), docs=False)
     assert run_query(home, "select count(*) from cohort")[1] == [(_enrolled_by(EARLY),)]
     # ... and an evaluator's query that runs for a long time, in its own process
-    environment = {**os.environ, "SAMMEN_QUERY_TIMEOUT": "900"}
+    environment = {**os.environ, "SAMMEN_QUERY_TIMEOUT": "900", "SAMMEN_QUERY_THREADS": "1"}
     reader = subprocess.Popen(
         [*sammen_command(), "query", "--home", str(home.root), LONG_QUERY],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
