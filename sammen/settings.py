@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
 MIN_DISCLOSURE_THRESHOLD = 5
+# DuckDB's size units (KB = 1000 bytes, KiB = 1024 bytes)
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
 def _env_float(name: str, default: float) -> float:
@@ -70,6 +75,17 @@ class Settings:
             raise ValueError("quarantine threshold must be a fraction between 0 and 1")
         if self.query_timeout_seconds <= 0 or self.query_threads < 1:
             raise ValueError("the query time limit and thread count must be positive")
+        self.query_memory_bytes  # noqa: B018 - refuses a malformed limit at start-up
+
+    @property
+    def query_memory_bytes(self) -> int:
+        """`query_memory_limit` in bytes (e.g. "2GB", "512MiB")."""
+        match = _SIZE.fullmatch(self.query_memory_limit)
+        if not match:
+            raise ValueError(
+                f"query memory limit {self.query_memory_limit!r} is not a size such as 2GB or 512MiB"
+            )
+        return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with the non-None values of `changes` applied."""

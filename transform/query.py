@@ -23,8 +23,12 @@ or string function would quote (a person_key, an id) never reaches the terminal 
 
 from __future__ import annotations
 
+import itertools
 import re
+import resource
+import sys
 import threading
+from pathlib import Path
 
 import duckdb
 
@@ -64,6 +68,7 @@ _EXPLAINED: tuple[tuple[type[duckdb.Error], str, str], ...] = (
     (duckdb.ProgrammingError, "statement error", "the statement could not be prepared"),
 )
 
+_BATCH_ROWS = 10_000
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -103,6 +108,27 @@ def run_query(
         return _run_with_limits(connection, statement, settings)
 
 
+def cap_process_memory(settings: Settings) -> None:
+    """For the `sammen query` process only: cap its heap at what it holds now plus twice the
+    memory limit. DuckDB's memory_limit bounds its operators (sorts, joins, aggregates) but not
+    the rows of a result it buffers for the client; past this cap an allocation fails and DuckDB
+    reports it as out of memory (a clean error) instead of the process growing without bound."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    cap = _data_bytes_in_use() + 2 * settings.query_memory_bytes
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft == resource.RLIM_INFINITY or cap < soft:
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+
+
+def _data_bytes_in_use() -> int:
+    """VmData of this process (Linux), which is what RLIMIT_DATA counts."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmData:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def _check_statement(connection: duckdb.DuckDBPyConnection, statement: str) -> None:
     try:
         statements = connection.extract_statements(statement)
@@ -126,13 +152,13 @@ def _run_with_limits(
     try:
         cursor = connection.execute(statement)
         columns = [d[0] for d in cursor.description] if cursor.description else []
-        rows = cursor.fetchall() if columns else []
+        rows = _fetch(cursor, settings.query_memory_bytes) if columns else []
     except duckdb.InterruptException:
         raise QueryError(
             f"query stopped at the time limit of {seconds:g} s (SAMMEN_QUERY_TIMEOUT); "
             "narrow it down or aggregate first"
         ) from None
-    except duckdb.OutOfMemoryException:
+    except (duckdb.OutOfMemoryException, _ResultTooLarge):
         raise QueryError(
             f"query needs more memory than the limit of {settings.query_memory_limit} "
             "(SAMMEN_QUERY_MEMORY_LIMIT); narrow it down or aggregate first"
@@ -145,6 +171,24 @@ def _run_with_limits(
         timer.cancel()
         timer.join()  # an interrupt already under way ends before the connection closes
     return columns, rows
+
+
+class _ResultTooLarge(Exception):
+    pass
+
+
+def _fetch(cursor: duckdb.DuckDBPyConnection, limit: int) -> list[tuple]:
+    """All rows, in batches; DuckDB's memory limit does not cover the rows once they are Python
+    objects, so their size counts against the same limit here (the process stays within about
+    twice the limit)."""
+    rows: list[tuple] = []
+    held = 0
+    while batch := cursor.fetchmany(_BATCH_ROWS):
+        held += sys.getsizeof(batch) + sum(map(sys.getsizeof, itertools.chain(batch, *batch)))
+        if held > limit:
+            raise _ResultTooLarge
+        rows += batch
+    return rows
 
 
 def _explain(connection: duckdb.DuckDBPyConnection, error: duckdb.Error) -> str:

@@ -4,8 +4,10 @@ whose marts-only database is written by transform.martsdb, as a build does."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -229,6 +231,33 @@ def test_a_query_needing_more_memory_than_the_limit_fails_without_spilling(marts
                   Settings(query_memory_limit="64MB"))
     # THEN it fails cleanly and nothing was spilled to disk
     assert _files(tmp_path) == before
+
+
+def test_a_result_larger_than_the_memory_limit_is_refused(marts_home):
+    # GIVEN a memory limit of 64 MB WHEN a query returns about 200 MB of rows
+    with pytest.raises(QueryError, match="more memory than the limit of 64MB"):
+        run_query(marts_home, "select repeat('x', 1000) from range(200000)",
+                  Settings(query_memory_limit="64MB"))
+    # THEN it is refused (the rows held as Python objects count against the limit too)
+
+
+def test_the_cli_process_stays_near_the_memory_limit_with_a_huge_result(marts_home):
+    # GIVEN a memory limit of 256 MB WHEN `sammen query` is asked for 2 GB of rows (DuckDB's
+    # memory_limit does not cover a result it buffers for the client)
+    measure = (
+        "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True, "
+        "text=True); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+        "print(r.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", measure, *sammen_command(), "query", "--home", str(marts_home.root),
+         "select repeat('x', 10000) from range(200000)"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "SAMMEN_QUERY_MEMORY_LIMIT": "256MB"},
+    )
+    returncode, max_rss_kib = result.stdout.split("\n")[0].split()
+    # THEN it fails cleanly, and the process never held much more than twice the limit
+    assert returncode == "1" and "more memory than the limit of 256MB" in result.stdout
+    assert int(max_rss_kib) < 1_000_000
 
 
 def test_the_limits_are_set_and_locked_on_the_connection(marts_home):
