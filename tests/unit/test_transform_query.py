@@ -287,3 +287,21 @@ def test_the_cli_prints_a_clean_error_and_nothing_else(marts_home):
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("sammen query: error: query failed: invalid input")
     _assert_clean(result.stdout + result.stderr)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limit, expected", [("2GB", 2_000_000_000), ("512MiB", 512 * 2**20), ("64 mb", 64_000_000)])
+def test_the_memory_limit_is_read_in_duckdbs_units(limit, expected):
+    # GIVEN a memory limit in DuckDB's syntax WHEN read THEN its bytes are DuckDB's
+    assert Settings(query_memory_limit=limit).query_memory_bytes == expected
+
+
+@pytest.mark.parametrize("changes", [
+    {"query_memory_limit": "lots"}, {"query_timeout_seconds": 0}, {"query_threads": 0},
+])
+def test_malformed_query_limits_are_refused_at_start(changes):
+    # GIVEN a malformed limit WHEN the settings are made THEN they are refused, naming it
+    with pytest.raises(ValueError, match="query"):
+        Settings(**changes)
