@@ -83,7 +83,8 @@ class Settings:
         match = _SIZE.fullmatch(self.query_memory_limit)
         if not match:
             raise ValueError(
-                f"query memory limit {self.query_memory_limit!r} is not a size such as 2GB or 512MiB"
+                f"query memory limit {self.query_memory_limit!r} (SAMMEN_QUERY_MEMORY_LIMIT) is not "
+                "a size such as 2GB or 512MiB"
             )
         return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
 
