@@ -17,8 +17,10 @@ Locked down at connect, in layers:
 
 Errors are explained from a whitelist: the kind of error (from the DuckDB exception class) and a
 fixed hint, plus those words of DuckDB's message that are names of the marts' tables, columns,
-types or functions. Nothing else of the message is shown, so a value that a failing cast, `error()`
-or string function would quote (a person_key, an id) never reaches the terminal or a log.
+types or functions, or words the evaluator typed in the statement. Nothing else of the message is
+shown, so a value that a failing cast, `error()` or string function would quote (a person_key, an
+id) never reaches the terminal or a log. (Only a value identical to such a name could pass; a word
+never starts with a digit, so no CPR number can.)
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def _check_statement(connection: duckdb.DuckDBPyConnection, statement: str) -> N
     try:
         statements = connection.extract_statements(statement)
     except duckdb.Error as error:
-        raise QueryError(_explain(connection, error)) from None
+        raise QueryError(_explain(connection, error, statement)) from None
     if len(statements) != 1:
         raise QueryError(f"{REFUSED} (got {len(statements)} statements)")
     kind = statements[0].type
@@ -166,7 +168,7 @@ def _run_with_limits(
     except duckdb.PermissionException:
         raise QueryError(NO_FILES) from None
     except duckdb.Error as error:
-        raise QueryError(_explain(connection, error)) from None
+        raise QueryError(_explain(connection, error, statement)) from None
     finally:
         timer.cancel()
         timer.join()  # an interrupt already under way ends before the connection closes
@@ -191,32 +193,48 @@ def _fetch(cursor: duckdb.DuckDBPyConnection, limit: int) -> list[tuple]:
     return rows
 
 
-def _explain(connection: duckdb.DuckDBPyConnection, error: duckdb.Error) -> str:
-    """A whitelisted explanation: kind, hint, and the known names DuckDB's message mentions."""
+def _explain(connection: duckdb.DuckDBPyConnection, error: duckdb.Error, statement: str) -> str:
+    """A whitelisted explanation: kind, hint, and the words of DuckDB's message that are names of
+    the marts' tables or columns, type names (upper case, as DuckDB prints them), or words the
+    evaluator typed in the statement (a mistyped identifier), SQL's reserved words excepted."""
     kind, hint = next(
         ((kind, hint) for cls, kind, hint in _EXPLAINED if isinstance(error, cls)),
         ("error", f"DuckDB refused the query ({type(error).__name__})"),
     )
-    vocabulary = _vocabulary(connection)
-    words = {word.lower() for word in _WORD.findall(str(error))}
-    names = sorted(vocabulary[word] for word in words if word in vocabulary)
-    mentioned = f" [DuckDB's message names: {', '.join(names)}]" if names else ""
+    catalog, types, reserved = _vocabulary(connection)
+    typed = {word.lower(): word for word in _WORD.findall(statement) if word.lower() not in reserved}
+    message = str(error).split("\nLINE ")[0]  # not the statement DuckDB quotes back
+    names = set()
+    for word in _WORD.findall(message):
+        if word.lower() in catalog:
+            names.add(catalog[word.lower()])
+        elif word in types or word.lower() in typed:
+            names.add(types.get(word) or typed[word.lower()])
+    mentioned = f" [DuckDB's message names: {', '.join(sorted(names))}]" if names else ""
     return f"query failed: {kind}: {hint}{mentioned} (values are never shown in errors)"
 
 
-def _vocabulary(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Lower-cased name -> name, for the marts' tables and columns, types and functions: the only
-    words of a DuckDB message that may be repeated (none of them is a row's value)."""
+def _vocabulary(
+    connection: duckdb.DuckDBPyConnection,
+) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """The marts' table and column names (lower-cased -> name), DuckDB's type names (upper case),
+    and SQL's reserved words: none of them is a row's value."""
     try:
-        rows = connection.execute(
+        catalog = connection.execute(
             "select table_name from information_schema.tables "
-            "union select column_name from information_schema.columns "
-            "union select upper(type_name) from duckdb_types() "
-            "union select function_name from duckdb_functions()"
+            "union select column_name from information_schema.columns"
+        ).fetchall()
+        types = connection.execute("select distinct upper(type_name) from duckdb_types()").fetchall()
+        reserved = connection.execute(
+            "select keyword_name from duckdb_keywords() where keyword_category = 'reserved'"
         ).fetchall()
     except duckdb.Error:
-        return {}
-    return {name.lower(): name for (name,) in rows if name and _WORD.fullmatch(name)}
+        return {}, {}, set()
+    return (
+        {name.lower(): name for (name,) in catalog if _WORD.fullmatch(name)},
+        {name: name for (name,) in types if _WORD.fullmatch(name)},
+        {name.lower() for (name,) in reserved},
+    )
 
 
 def format_table(columns: list[str], rows: list[tuple]) -> str:

@@ -205,8 +205,17 @@ def test_an_error_still_names_the_column_and_type_involved(marts_home):
     with pytest.raises(QueryError) as raised:
         run_query(marts_home, "select person_key::date from cohort")
     # THEN the message names the column and the type (helpful), never the value
-    assert "person_key" in str(raised.value) and "DATE" in str(raised.value)
+    names = str(raised.value).split("names: ")[1].split("]")[0].lower().split(", ")
+    assert "person_key" in names and "date" in names
     _assert_clean(str(raised.value))
+
+
+def test_a_mistyped_column_is_named_with_the_candidates_but_not_sql_words(marts_home):
+    # GIVEN a query naming a column that does not exist WHEN run
+    with pytest.raises(QueryError) as raised:
+        run_query(marts_home, "select enrolment from cohort")
+    # THEN the message names the typo and the candidate columns, no SQL word (select, from)
+    assert str(raised.value).split("names: ")[1].split("]")[0] == "enrolment, enrolment_id, n, person_key"
 
 
 # --- limits ------------------------------------------------------------------------------------
