@@ -96,7 +96,7 @@ def connect(home: Home, settings: Settings) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as error:
         raise QueryError(
             f"could not open the marts database {home.marts_db} ({type(error).__name__}); "
-            "if a build is running, try again when it has finished"
+            "`sammen transform` writes it anew"
         ) from None
 
 
