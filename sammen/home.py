@@ -7,6 +7,7 @@ Every stage finds its inputs and outputs through this class, so the layout is wr
     DIR/rejected/<source>/    rejected files, original bytes, with <file>.reason.txt beside
     DIR/warehouse/sammen.duckdb   the warehouse (ledger, raw, resolved, staging, marts ...)
     DIR/marts/                the marts exported as Parquet for evaluators
+    DIR/query/marts.duckdb    the marts only, as a DuckDB file: what `sammen query` opens
     DIR/published/            aggregates only, after disclosure control
     DIR/docs/                 Data Docs (gx/), dbt docs (dbt/), contract documents (contracts/)
     DIR/config/               optional overrides (programmes.yaml)
@@ -85,6 +86,12 @@ class Home:
         return self.root / "marts"
 
     @property
+    def marts_db(self) -> Path:
+        """The evaluators' marts-only database, rewritten after each build (transform.martsdb).
+        Its own folder, apart from the warehouse (data engineers') and marts/ (Parquet)."""
+        return self.root / "query" / "marts.duckdb"
+
+    @property
     def published(self) -> Path:
         return self.root / "published"
 
@@ -106,7 +113,10 @@ class Home:
     def ensure(self) -> Home:
         """Create the folders (idempotent), tighten the modes of what exists, and return self."""
         restrict_umask()
-        for path in (self.warehouse_dir, self.marts, self.published, self.docs, self.config):
+        for path in (
+            self.warehouse_dir, self.marts, self.marts_db.parent, self.published, self.docs,
+            self.config,
+        ):
             path.mkdir(parents=True, exist_ok=True)
         for source in SOURCES:
             for base in (self.landing, self.archive, self.rejected):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +24,11 @@ DEFAULT_RESTRICTED_RETENTION_DAYS = 30
 # two bursts, and a nightly run never waits for it (the file stays for the next run). 0 = at once.
 SETTLE_SECONDS = 60.0
 
+# DuckDB's size units (KB = 1000 bytes, KiB = 1024 bytes)
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
 
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
@@ -32,6 +38,10 @@ def _env_float(name: str, default: float) -> float:
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _env_str(name: str, default: str) -> str:
+    return os.environ.get(name) or default
 
 
 def _env_date(name: str) -> dt.date | None:
@@ -59,6 +69,15 @@ class Settings:
     programmes_file: Path | None = field(
         default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
     )
+    # `sammen query`: one evaluator's statement may use at most this much memory (DuckDB's
+    # memory_limit syntax; nothing spills to disk), run this long, on this many threads.
+    query_memory_limit: str = field(
+        default_factory=lambda: _env_str("SAMMEN_QUERY_MEMORY_LIMIT", "2GB")
+    )
+    query_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("SAMMEN_QUERY_TIMEOUT", 300.0)
+    )
+    query_threads: int = field(default_factory=lambda: _env_int("SAMMEN_QUERY_THREADS", 2))
 
     def __post_init__(self) -> None:
         if self.disclosure_threshold < MIN_DISCLOSURE_THRESHOLD:
@@ -72,6 +91,21 @@ class Settings:
             raise ValueError("quarantine threshold must be a fraction between 0 and 1")
         if self.settle_seconds < 0:
             raise ValueError("the settle interval (SAMMEN_SETTLE_SECONDS) cannot be negative")
+
+        if self.query_timeout_seconds <= 0 or self.query_threads < 1:
+            raise ValueError("the query time limit and thread count must be positive")
+        self.query_memory_bytes  # noqa: B018 - refuses a malformed limit at start-up
+
+    @property
+    def query_memory_bytes(self) -> int:
+        """`query_memory_limit` in bytes (e.g. "2GB", "512MiB")."""
+        match = _SIZE.fullmatch(self.query_memory_limit)
+        if not match:
+            raise ValueError(
+                f"query memory limit {self.query_memory_limit!r} (SAMMEN_QUERY_MEMORY_LIMIT) is not "
+                "a size such as 2GB or 512MiB"
+            )
+        return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with the non-None values of `changes` applied."""

@@ -1,5 +1,6 @@
 """Transform: the dbt project (staging → intermediate → marts) run in-process, its docs, the
-Parquet export of the marts, the PostgreSQL target and read-only queries for evaluators.
+Parquet export of the marts, the PostgreSQL target, and the evaluators' marts-only database
+(`transform.martsdb`) with its locked-down queries (`transform.query`).
 
 Entry point: `transform.build(home, settings, cutoff, progress)`.
 """

@@ -21,7 +21,7 @@ from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
 from sammen.settings import Settings
-from transform import export, postgres
+from transform import export, martsdb, postgres
 from transform.runner import DbtPaths, TransformError, invoke
 
 TARGETS = ("duckdb", "postgres")
@@ -92,6 +92,7 @@ def build(
             with progress.stage("export marts to Parquet"):
                 exported = export.export_marts(home.warehouse, home.marts)
                 progress.say(f"exported {len(exported)} marts to {home.marts}")
+            martsdb.write_marts_db(home)  # the evaluators' marts-only database (sammen query)
     kinds = [str(node.node.resource_type) for node in nodes]  # type: ignore[attr-defined]
     return BuildResult(
         target=target,

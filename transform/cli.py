@@ -38,9 +38,11 @@ def _computed_cutoff(home: Home) -> dt.date:
 
 
 def _query_command(args: argparse.Namespace) -> int:
-    from transform.query import format_table, run_query
+    from transform.query import cap_process_memory, format_table, run_query
 
-    columns, rows = run_query(Home.at(args.home), args.sql)
+    settings = Settings()
+    cap_process_memory(settings)
+    columns, rows = run_query(Home.at(args.home), args.sql, settings)
     if args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
@@ -65,8 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     query = subparsers.add_parser(
         "query",
-        help="read-only SQL against the marts",
-        description='Run one read-only SQL statement against the marts, e.g. "select * from cohort".',
+        help="read-only SQL against the marts only (DIR/query/marts.duckdb)",
+        description=(
+            'Run one SELECT against the marts, e.g. "select * from cohort" ("show tables" lists '
+            "them). Read-only, no file access, values never shown in errors; limits from "
+            "SAMMEN_QUERY_MEMORY_LIMIT (2GB), SAMMEN_QUERY_TIMEOUT (300 s), SAMMEN_QUERY_THREADS (2)."
+        ),
     )
     arguments.home(query)
     query.add_argument("--csv", action="store_true", help="write CSV instead of a table")

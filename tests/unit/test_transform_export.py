@@ -1,5 +1,5 @@
-"""Fast checks of transform's Parquet export, `sammen query` and `sammen transform`'s cutoff, on
-tiny hand-made warehouses (no dbt run)."""
+"""Fast checks of transform's Parquet export and `sammen transform`'s cutoff, on tiny hand-made
+warehouses (no dbt run). `sammen query`: tests/unit/test_transform_query.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 from sammen.home import Home
 from transform import cli
 from transform.export import export_marts
-from transform.query import QueryError, run_query
 
 
 def _marts_warehouse(home: Home, tables: dict[str, int]) -> None:
@@ -60,37 +59,6 @@ def test_export_replaces_a_mart_file_with_the_current_rows(home):
     # WHEN exported again THEN the file holds the 2 rows only
     export_marts(home.warehouse, home.marts)
     assert pq.read_table(home.marts / "cohort.parquet").num_rows == 2
-
-
-@pytest.mark.parametrize("statement", [
-    "copy (select * from cohort) to '{dir}/leak.csv'",
-    "copy cohort to '{dir}/leak.parquet' (format parquet)",
-    "attach '{dir}/other.duckdb' as other",
-    "select * from read_csv('{dir}/leak.csv')",
-    "set enable_external_access = true",
-    "drop table cohort",
-    "update cohort set n = 0",
-])
-def test_query_refuses_writes_and_file_access(home, tmp_path, statement):
-    # GIVEN a warehouse with a mart
-    _marts_warehouse(home, {"cohort": 4})
-    # WHEN a statement tries to write, or to reach files outside the warehouse
-    with pytest.raises(QueryError, match="read-only"):
-        run_query(home, statement.format(dir=tmp_path))
-    # THEN nothing was written and the mart is unchanged
-    assert not list(tmp_path.glob("leak*")) and not (tmp_path / "other.duckdb").exists()
-    assert run_query(home, "select count(*), sum(n) from cohort")[1] == [(4, 6)]
-
-
-def test_query_errors_do_not_quote_row_values(home):
-    # GIVEN a mart holding a text value WHEN a query fails converting it
-    with duckdb.connect(str(home.warehouse)) as connection:
-        connection.execute("create schema marts")
-        connection.execute("create table marts.cohort as select 'abcdef0123' as person_key")
-    with pytest.raises(QueryError) as raised:
-        run_query(home, "select cast(person_key as integer) from cohort")
-    # THEN the message says what failed without the value
-    assert "abcdef0123" not in str(raised.value) and "query failed" in str(raised.value)
 
 
 def _transform_args(home: Home, *extra: str) -> argparse.Namespace:
