@@ -10,7 +10,6 @@ or killed publish leaves the previous `published/` as it was, never half-written
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import hashlib
 import os
@@ -29,7 +28,8 @@ from sammen.home import share_with_group
 Sensitivity = Literal["aggregate", "person_level"]
 PUBLISHABLE: Sensitivity = "aggregate"
 STAGING_MARK, OLD_MARK = ".staging-", ".old-"  # `.published.staging-<pid>`, `.published.old-<pid>`
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if os.name == "posix" else None
+# the C library's symbols through the running program (no `find_library` subprocess at import)
+_LIBC = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2  # <fcntl.h>, <linux/fs.h>
 HEX64 = re.compile(rb"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 
