@@ -84,6 +84,9 @@ class _Pair:
                         self.hidden[layer].add((cell_key, quantity))
                     elif row[quantity] is not None and not pd.isna(row[quantity]):
                         self.known[layer][(cell_key, quantity)] = float(row[quantity])
+            # what equal populations publish anyway is no secret (as in the single-release attack)
+            self._spread(self.known[layer])
+            self.hidden[layer] -= set(self.known[layer])
 
     @staticmethod
     def _cells(table: pd.DataFrame, person_level: set[str]) -> dict:
@@ -132,7 +135,7 @@ class _Pair:
             grew = True
         return grew
 
-    def _peel(self, known: dict) -> bool:
+    def _spread(self, known: dict) -> bool:
         grew = False
         for group in self.equal:
             values = [known[t] for t in group if t in known]
@@ -140,6 +143,10 @@ class _Pair:
                 for term in group:
                     known.setdefault(term, values[0])
                 grew = True
+        return grew
+
+    def _peel(self, known: dict) -> bool:
+        grew = self._spread(known)
         for total, members in self.sums:
             unknown = [term for term in members if term not in known]
             if total in known and len(unknown) == 1:

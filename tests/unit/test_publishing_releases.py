@@ -132,7 +132,7 @@ def histories(draw: st.DrawFn) -> list[pd.DataFrame]:
     return raws
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_the_attacker_holding_every_release_learns_nothing(raws: list[pd.DataFrame]) -> None:
     published = releases(raws)
