@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
-from helpers.publishing import QUANTITIES, _equations, attack
 
+from helpers.publishing import QUANTITIES, _equations, attack
 from publishing.catalogue import Catalogue
 
 KEY = ["indicator_id", "period", "programme", "municipality"]
