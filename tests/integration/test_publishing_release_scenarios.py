@@ -124,6 +124,13 @@ def assert_guarded(story: Story, persons: pd.DataFrame | None) -> None:
         assert reveals(exposed, persons), describe(exposed)
 
 
+def text(value: object) -> str:
+    """A resolved value as a partner's CSV writes it (dates as YYYY-MM-DD)."""
+    if pd.isna(value):
+        return ""
+    return value.date().isoformat() if isinstance(value, pd.Timestamp) else str(value)
+
+
 def withdraw(story: Story, persons: pd.DataFrame, day: int) -> None:
     rows = [{"person_key": key, "withdrawn_on": "2026-03-09"} for key in persons["person_key"]]
     deliver(story.home, f"consent_withdrawals__202603{day:02d}__withdrawn.csv", csv_text(rows))
@@ -178,7 +185,7 @@ def test_a_correction_moves_one_enrolment_to_another_municipality(story: Story) 
     enrolment = story.resolved("enrolments", "enrolment_id = ?", [person["enrolment_id"].iloc[0]])
     others = story.cohort()
     target = next(m for m in others["municipality"].value_counts().index if m != person["municipality"].iloc[0])
-    row = {column: ("" if pd.isna(value) else str(value)) for column, value in enrolment.iloc[0].items()}
+    row = {column: text(value) for column, value in enrolment.iloc[0].items()}
     row["municipality_code"] = target
     # WHEN the municipality re-delivers the enrolment (supersede) under another municipality
     deliver(story.home, "enrolments__20260310__correction.csv", csv_text([row]))
