@@ -1,4 +1,5 @@
-"""`sammen publish --home DIR`: disclosure control and the published files, on their own."""
+"""`sammen publish --home DIR`: disclosure control and the published files, on their own;
+`sammen releases --home DIR`: the release ledger (every release published so far)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,39 @@ def _publish_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _releases_command(args: argparse.Namespace) -> int:
+    import duckdb
+    import pandas as pd
+
+    from publishing import releases
+    from sammen.home import Home
+
+    home = Home.at(args.home)
+    if not home.warehouse.exists():
+        print(f"no warehouse at {home.warehouse}: nothing published yet")
+        return 0
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        if not releases.has_ledger(connection):
+            print("no release published yet")
+            return 0
+        table = releases.listing(connection)
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        print(table.to_string(index=False))
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
+    listing = subparsers.add_parser(
+        "releases",
+        help="list the releases published so far (the release ledger)",
+        description=(
+            "One line per release: id, when (UTC), cutoff, cells, suppressed and carried cells, "
+            "threshold, whether the release guard applied, pipeline version and run."
+        ),
+    )
+    arguments.home(listing)
+    listing.set_defaults(func=_releases_command)
+
     parser = subparsers.add_parser(
         "publish",
         help="disclosure control of marts.indicators; write DIR/published/ (aggregates only)",

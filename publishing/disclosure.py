@@ -1,14 +1,17 @@
-"""Disclosure control (outcomes.md v1.1, "Disclosure control"), exactly in the spec's pass order.
+"""Disclosure control (outcomes.md v1.2, "Disclosure control" and "Successive releases").
 
 Input: a table shaped like `marts.indicators` (indicator_id, period, programme, municipality,
-numerator, denominator, value, n_persons). Output: the same cells with `suppressed` and
-`suppression_reason`; a suppressed cell has value, numerator, denominator and n_persons null.
+numerator, denominator, value, n_persons) and, from the release ledger (`publishing.releases`),
+what the home's earlier releases published. Output: the same cells with `suppressed`,
+`suppression_reason`, `carried_from` and `carry_reason`; a suppressed cell has value, numerator,
+denominator and n_persons null; a carried cell shows the values it had in release `carried_from`.
 
-The rules:
-1. Primary: a person-level cell with 0 < n_persons < T, or a count / share numerator, or a share's
-   (denominator - numerator), between 1 and T-1 (rates and means by n_persons alone); and the
-   complement rule: a cohort cell other than `cohort_size` with n_persons > 0 that is 1 to T-1
-   below the n_persons of the `cohort_size` cell of the same year, programme and municipality.
+The single-release rules (a home's first release is exactly these):
+1. Primary: a person-level cell with 0 < n_persons < T, or a count / share / rate numerator, or a
+   share's (denominator - numerator), between 1 and T-1 (means by n_persons alone; a rate's
+   numerator counts events, and 1..T-1 events come from 1..T-1 persons); and the complement
+   rule: a cohort cell other than `cohort_size` with n_persons > 0 that is 1 to T-1 below the
+   n_persons of the `cohort_size` cell of the same year, programme and municipality.
 2. One pass visits (a) the margin groups of every indicator and period (sorted), each in the
    order: `(programme, all)` groups with programmes sorted, then `(all, all)` over
    municipalities; `(all, municipality)` groups with municipalities sorted as text, then
@@ -18,33 +21,37 @@ The rules:
    its year, programme and municipality; a suppressed family member suppresses every member.
    A group whose total is published must not hold exactly one suppressed member: then the
    unsuppressed member with the smallest n_persons > 0 (ties by programme, municipality as text,
-   quarter) goes too, or, when there is none, the total. Passes repeat until nothing changes.
+   quarter) goes too, or, when there is none, the total. A group whose total is suppressed
+   while none of its members (n_persons > 0) is gets its smallest member suppressed (spec 1.2;
+   before 1.2 this was sammen's own guard: `tests/spec` keeps the six-person table on which the
+   rules without it leak). Passes repeat until nothing changes.
 
-One decision beyond the spec (`guard_totals=True`, the default), because its procedure, followed
-literally, breaks its own goal ("no published output may let anyone learn a count of fewer than
-5 persons") and fails its own attack test ("combines published cells by addition and
-subtraction"). The secondary rule only guards groups whose total is *published*; a group whose
-total is *suppressed* while every member is published gives the total away by addition. Smallest
-case (6 persons, one programme, threshold 5): five enrol in municipality 101 in 2025-Q1, one in
-147 in 2025-Q2. The literal procedure hides cohort_size 147 (1, primary) and 101 (5, secondary)
-and new_enrolments Q2 (primary); the linked rule then hides new_enrolments Q1 (programme, all) (5,
-secondary), but publishes Q1 (programme, 101) = 5, its only member. So Q1 (programme, all) = 5,
-Q2 = cohort_size (programme, all) 6 - 5 = 1, and, since 5 is also the only quarter of 101,
-cohort_size 101 = 5 and cohort_size 147 = 6 - 5 = 1: the one person is recovered
-(tests/spec/test_spec_examples_disclosure.py). Of 3,000 small random record-level tables
-(8-22 persons, counts only) 74 leaked that way; with the guard none of 1,900 did (400 of them
-with shares, rates and two years). The guard closes the hole: a visited group whose total is suppressed and
-none of whose members (n_persons > 0) is gets its smallest member suppressed too (`secondary`,
-the spec's tie-break), in the same pass order. It never un-suppresses a cell; it does not fire
-in examples.md case 4 (the result there is exactly the worked one) nor on the 400-person demo
-run (3,287 primary and 111 secondary either way). `guard_totals=False` runs the spec's rules
-alone (kept for the tests that show the gap).
+The release guard (spec 1.2 "Successive releases"; the rule for boards is in docs/methods.md).
+For a later release every cell is either shown with its current value, suppressed, or *carried*
+(shows the value it had in the latest earlier release that published its own value). Suppressed
+and carried cells are both "unknown" to a reader and every single-release rule above treats them
+alike. On top, for each earlier release j:
+3. Change primary: a cell shown now and known in j whose change since j, in n_persons, a count /
+   share / rate numerator, a share's (denominator - numerator), or its complement gap to
+   `cohort_size`, is 1..T-1 in absolute value is held (`carry_reason = change`).
+4. Change secondary: in the difference table (now minus j), a cell is known when it is shown
+   now and was known in j (published with its own value, or absent while its indicator and
+   period were published: 0). A margin or linked group whose total's difference is known must not
+   hold exactly one unknown member, and a group whose total's difference is unknown must not
+   have only known members; the smallest known member (spec tie order), else the total, is held
+   (`change_secondary`). Families and shared populations need no difference rule of their own:
+   rule 2(c) makes their members unknown together in every release.
+Everything iterates to a fixed point. Cells held by rules 2-4 carry their earlier value when
+they have one (else they are suppressed, `secondary`); primary cells are always suppressed.
+Cells present in an earlier release but absent now (e.g. a withdrawn person's only cell) take
+part in the groups as known zeros and are not published. Non-person-level cells (attendances,
+sessions_held) are outside all of this, as in the spec: they are never suppressed nor carried.
 
 T is `settings.disclosure_threshold` (5, configurable upward only: `Settings` refuses less).
 
 The groups are aggregates (a few per indicator and period, never per person), so visiting them
 one by one in Python is the spec's sequential order, not a row loop; each visit is a few numpy
-operations on index arrays built once in bulk.
+operations on index arrays built once in bulk. The change rules run over all groups at once.
 """
 
 from __future__ import annotations
@@ -62,10 +69,14 @@ ALL = "all"
 KEY = ["indicator_id", "period", "programme", "municipality"]
 MEASURES = ["numerator", "denominator", "value", "n_persons"]
 COLUMNS = KEY + MEASURES
+CONTROL_COLUMNS = ["suppressed", "suppression_reason", "carried_from", "carry_reason"]
+HISTORY_COLUMNS = ["release_seq", "release_id"] + COLUMNS + ["suppressed", "carried_from"]
 COHORT_SIZE = "cohort_size"
 NEW_ENROLMENTS = "new_enrolments"
 PRIMARY, SECONDARY = "primary", "secondary"
-_NONE, _PRIMARY, _SECONDARY = 0, 1, 2
+CHANGE, CHANGE_SECONDARY = "change", "change_secondary"
+_NONE, _PRIMARY, _SECONDARY, _CHANGE, _CHANGE_SECONDARY = 0, 1, 2, 3, 4
+REASONS = np.array([None, PRIMARY, SECONDARY, CHANGE, CHANGE_SECONDARY], dtype=object)
 
 
 class DisclosureInputError(ValueError):
@@ -86,6 +97,8 @@ class DisclosureResult:
     primary: int
     secondary: int
     passes: int
+    carried: int = 0
+    changed: int = 0  # cells held (carried or suppressed) by the change rules 3 and 4
 
     @property
     def suppressed(self) -> int:
@@ -93,21 +106,35 @@ class DisclosureResult:
 
 
 def control(
-    table: pd.DataFrame, catalogue: Catalogue, threshold: int, guard_totals: bool = True
+    table: pd.DataFrame, catalogue: Catalogue, threshold: int, history: pd.DataFrame | None = None
 ) -> DisclosureResult:
-    """Apply primary and secondary suppression; return the controlled table and counts.
+    """Apply the disclosure rules; `history` is what earlier releases published (HISTORY_COLUMNS,
+    from `publishing.releases.history`); None or empty: the home's first release."""
+    return _control(table, catalogue, threshold, history, guard_totals=True)
 
-    `guard_totals=False` is the spec's procedure alone (kept for tests that show the gap).
-    """
+
+def _control(
+    table: pd.DataFrame,
+    catalogue: Catalogue,
+    threshold: int,
+    history: pd.DataFrame | None,
+    guard_totals: bool,
+) -> DisclosureResult:
+    """`guard_totals=False` drops the hidden-total rule: a test-only seam (tests/spec shows the
+    leak it closes); the product always calls `control`."""
     if threshold < MIN_DISCLOSURE_THRESHOLD:
         raise ValueError(
             f"disclosure threshold {threshold} is below {MIN_DISCLOSURE_THRESHOLD}: "
             "it may only be raised"
         )
     cells = _prepare(table, catalogue)
+    earlier = None
+    if history is not None and len(history):
+        cells, earlier = _Earlier.build(cells, history, catalogue, threshold)
     state = _State.start(cells, catalogue, threshold, guard_totals)
     groups = list(_margin_groups(cells, catalogue)) + list(_linked_groups(cells))
     shared = _Shared.build(cells, catalogue)
+    flat = _FlatGroups.build(groups)
     passes = 0
     while True:
         passes += 1
@@ -115,13 +142,18 @@ def control(
         for group in groups:
             changed |= state.visit(group)
         changed |= state.share_populations(shared)
+        if earlier is not None:
+            changed |= earlier.guard(state, flat)
         if not changed:
             break
+    out = _finish(cells, state, earlier)
     return DisclosureResult(
-        table=_finish(cells, state),
-        primary=int((state.reason == _PRIMARY).sum()),
-        secondary=int((state.reason == _SECONDARY).sum()),
+        table=out,
+        primary=int((out["suppression_reason"] == PRIMARY).sum()),
+        secondary=int(out["suppressed"].sum() - (out["suppression_reason"] == PRIMARY).sum()),
         passes=passes,
+        carried=int(out["carried_from"].notna().sum()),
+        changed=int(out["carry_reason"].isin([CHANGE, CHANGE_SECONDARY]).sum()),
     )
 
 
@@ -155,6 +187,9 @@ class _State:
     reason: np.ndarray  # _NONE / _PRIMARY / _SECONDARY per cell
     persons: np.ndarray  # n_persons as float, 0 where null: the secondary choice's key
     guard_totals: bool
+    fixed: np.ndarray  # cells that cannot be hidden: absent now (known zeros of earlier releases)
+    numerator: np.ndarray  # current values, 0 where null (the change rules compare them)
+    complement: np.ndarray
 
     @classmethod
     def start(
@@ -166,15 +201,20 @@ class _State:
             reason=np.where(primary, _PRIMARY, _NONE).astype(np.int8),
             persons=cells["n_persons"].fillna(0).to_numpy(dtype=float),
             guard_totals=guard_totals,
+            fixed=cells["_absent"].to_numpy(dtype=bool)
+            if "_absent" in cells
+            else np.zeros(len(cells), dtype=bool),
+            numerator=cells["numerator"].fillna(0).to_numpy(dtype=float),
+            complement=(cells["denominator"] - cells["numerator"]).fillna(0).to_numpy(dtype=float),
         )
 
-    def hide(self, positions: np.ndarray) -> bool:
-        """Suppress the given cells as secondary; report whether any was still published."""
-        fresh = positions[~self.suppressed[positions]]
+    def hide(self, positions: np.ndarray, reason: int = _SECONDARY) -> bool:
+        """Hide the given cells (secondary unless told); report whether any was still shown."""
+        fresh = positions[~self.suppressed[positions] & ~self.fixed[positions]]
         if fresh.size == 0:
             return False
         self.suppressed[fresh] = True
-        self.reason[fresh] = _SECONDARY
+        self.reason[fresh] = reason
         return True
 
     def visit(self, group: Group) -> bool:
@@ -259,7 +299,9 @@ def _primary(cells: pd.DataFrame, catalogue: Catalogue, threshold: int) -> np.nd
     def small(series: pd.Series) -> pd.Series:
         return (series >= 1) & (series <= threshold - 1)
 
-    count_like = (unit.isin(["count", "share"]) & small(numerator)) | (
+    # 1.2: a rate's numerator counts events (stays, bed days); 1..T-1 events come from 1..T-1
+    # persons, so it is judged like a count's.
+    count_like = (unit.isin(["count", "share", "rate"]) & small(numerator)) | (
         (unit == "share") & small(complement)
     )
     rule = person_level & (small(persons) | count_like | _complement(cells, catalogue, threshold))
@@ -341,17 +383,223 @@ def _positions(cells: pd.DataFrame) -> dict[tuple[str, str, str, str], int]:
     return {key: position for position, key in zip(cells.index, keys, strict=True)}
 
 
-def _finish(cells: pd.DataFrame, state: _State) -> pd.DataFrame:
-    out = cells.copy()
-    hidden = state.suppressed
+def _finish(cells: pd.DataFrame, state: _State, earlier: _Earlier | None) -> pd.DataFrame:
+    """Hidden cells: primary ones suppressed; the others carry their earlier value if they have
+    one, else are suppressed. Absent cells (known zeros of earlier releases) are dropped."""
+    out = cells[COLUMNS].copy()
+    hidden = state.suppressed.copy()
+    carried = np.zeros(len(out), dtype=bool)
+    carried_from = np.full(len(out), None, dtype=object)
+    if earlier is not None:
+        carried = hidden & (state.reason != _PRIMARY) & (earlier.last_seq >= 0)
+        for column in MEASURES:
+            out.loc[carried, column] = earlier.last_values[column][carried]
+        carried_from[carried] = earlier.last_release[carried]
+    suppressed = hidden & ~carried
     for column in MEASURES:
-        out.loc[hidden, column] = pd.NA
+        out.loc[suppressed, column] = pd.NA
     for column in ("numerator", "denominator", "n_persons"):
         out[column] = out[column].round().astype("Int64")
-    out["suppressed"] = hidden
-    reasons = np.array([None, PRIMARY, SECONDARY], dtype=object)
-    out["suppression_reason"] = pd.Series(reasons[state.reason], dtype="string")
+    out["suppressed"] = suppressed
+    reasons = np.where(suppressed & (state.reason != _PRIMARY), _SECONDARY, state.reason)
+    out["suppression_reason"] = pd.Series(np.where(suppressed, REASONS[reasons], None), dtype="string")
+    out["carried_from"] = pd.Series(carried_from, dtype="string")
+    out["carry_reason"] = pd.Series(np.where(carried, REASONS[state.reason], None), dtype="string")
+    if "_absent" in cells:
+        out = out[~cells["_absent"].to_numpy(dtype=bool)].reset_index(drop=True)
     return out
+
+
+@dataclass(frozen=True)
+class _FlatGroups:
+    """Every group with a total as flat arrays (membership -> group), for the change rules."""
+
+    total: np.ndarray  # per group: position of the total cell
+    group_of: np.ndarray  # per membership: group number
+    member: np.ndarray  # per membership: cell position (tie-break order within a group)
+
+    @classmethod
+    def build(cls, groups: list[Group]) -> _FlatGroups:
+        kept = [group for group in groups if group.total >= 0 and group.members.size]
+        if not kept:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty)
+        sizes = [group.members.size for group in kept]
+        return cls(
+            total=np.array([group.total for group in kept], dtype=np.int64),
+            group_of=np.repeat(np.arange(len(kept)), sizes),
+            member=np.concatenate([group.members for group in kept]).astype(np.int64),
+        )
+
+
+@dataclass
+class _Release:
+    """One earlier release, aligned to the current cells."""
+
+    known: np.ndarray  # published with its own value, or absent from a published indicator/period
+    numerator: np.ndarray  # 0 where unknown or absent
+    complement: np.ndarray  # denominator - numerator of shares
+    persons: np.ndarray
+
+
+@dataclass
+class _Earlier:
+    """What earlier releases published, aligned to the current cells (rules 3 and 4)."""
+
+    releases: list[_Release]
+    last_seq: np.ndarray  # latest release that published the cell's own value, -1 if none
+    last_release: np.ndarray  # its release id
+    last_values: dict[str, np.ndarray]  # the values that release published
+    counts_events: np.ndarray  # numerator is a person or event count (count, share, rate)
+    is_share: np.ndarray
+    person_level: np.ndarray
+    size_of: np.ndarray  # position of the cohort_size cell of a cohort cell (complement), or -1
+    threshold: int
+
+    @classmethod
+    def build(
+        cls, cells: pd.DataFrame, history: pd.DataFrame, catalogue: Catalogue, threshold: int
+    ) -> tuple[pd.DataFrame, _Earlier]:
+        history = history[HISTORY_COLUMNS].copy()
+        for column in KEY + ["release_id"]:
+            history[column] = history[column].astype(str)
+        for column in ("numerator", "denominator", "n_persons", "value"):
+            history[column] = pd.to_numeric(history[column]).astype("Float64")
+        # cells of earlier releases absent now: known zeros that cannot be hidden
+        absent = history[KEY].drop_duplicates().merge(cells[KEY], on=KEY, how="left", indicator=True)
+        absent = absent.loc[absent["_merge"] == "left_only", KEY]
+        cells = cells.assign(_absent=False)
+        if len(absent):
+            zeros = absent.assign(numerator=0.0, denominator=0.0, value=np.nan, n_persons=0.0, _absent=True)
+            cells = pd.concat([cells, zeros], ignore_index=True)
+            for column in MEASURES:
+                cells[column] = pd.to_numeric(cells[column]).astype("Float64")
+            cells = cells.sort_values(KEY, kind="stable").reset_index(drop=True)
+        position = cells[KEY].reset_index(names="position")
+        history = history.merge(position, on=KEY, how="left")
+        n = len(cells)
+        own = ~history["suppressed"].astype(bool) & history["carried_from"].isna()
+        cell_period = cells["indicator_id"] + "|" + cells["period"]
+        releases = []
+        for _, rows in history.groupby("release_seq", sort=True):
+            releases.append(cls._release(rows, own[rows.index], cell_period, n))
+        latest = history[own].sort_values("release_seq").drop_duplicates(KEY, keep="last")
+        at = latest["position"].to_numpy()
+        last_seq = np.full(n, -1)
+        last_seq[at] = latest["release_seq"].to_numpy()
+        last_release = np.full(n, None, dtype=object)
+        last_release[at] = latest["release_id"].to_numpy()
+        last_values = {}
+        for column in MEASURES:
+            values = np.full(n, np.nan)
+            values[at] = latest[column].to_numpy(dtype=float, na_value=np.nan)
+            last_values[column] = values
+        specs = catalogue.by_id
+        unit = cells["indicator_id"].map(lambda i: specs[i].unit)
+        earlier = cls(
+            releases=releases,
+            last_seq=last_seq,
+            last_release=last_release,
+            last_values=last_values,
+            counts_events=unit.isin(["count", "share", "rate"]).to_numpy(),
+            is_share=(unit == "share").to_numpy(),
+            person_level=cells["indicator_id"].map(lambda i: specs[i].person_level).to_numpy(dtype=bool),
+            size_of=_cohort_size_positions(cells, catalogue),
+            threshold=threshold,
+        )
+        return cells, earlier
+
+    @staticmethod
+    def _release(rows: pd.DataFrame, own: pd.Series, cell_period: pd.Series, n: int) -> _Release:
+        at = rows["position"].to_numpy()
+        published_periods = set(rows["indicator_id"] + "|" + rows["period"])
+        present = np.zeros(n, dtype=bool)
+        present[at] = True
+        known = ~present & cell_period.isin(published_periods).to_numpy()
+        known[at[own.to_numpy()]] = True
+
+        def aligned(values: pd.Series) -> np.ndarray:
+            out = np.zeros(n)
+            out[at] = values.fillna(0).to_numpy(dtype=float)
+            return np.where(known, out, 0.0)
+
+        return _Release(
+            known=known,
+            numerator=aligned(rows["numerator"]),
+            complement=aligned(rows["denominator"] - rows["numerator"]),
+            persons=aligned(rows["n_persons"]),
+        )
+
+    def guard(self, state: _State, flat: _FlatGroups) -> bool:
+        current = _Release(
+            known=~state.suppressed,
+            numerator=state.numerator,
+            complement=state.complement,
+            persons=state.persons,
+        )
+        changed = False
+        for release in self.releases:
+            changed |= self._change_primary(state, current, release)
+            changed |= self._change_secondary(state, flat, release)
+        return changed
+
+    def _small(self, change: np.ndarray) -> np.ndarray:
+        change = np.abs(change)
+        return (change >= 1) & (change <= self.threshold - 1)
+
+    def _change_primary(self, state: _State, now: _Release, then: _Release) -> bool:
+        both = now.known & then.known & self.person_level
+        small = self._small(now.persons - then.persons)
+        small |= self.counts_events & self._small(now.numerator - then.numerator)
+        small |= self.is_share & self._small(now.complement - then.complement)
+        # the complement gap to cohort_size: its change counts persons who left the population
+        size = np.where(self.size_of >= 0, self.size_of, 0)
+        sized = (self.size_of >= 0) & now.known[size] & then.known[size] & (now.persons > 0)
+        gap_now = now.persons[size] - now.persons
+        gap_then = then.persons[size] - then.persons
+        small |= sized & self._small(gap_now - gap_then)
+        return state.hide(np.flatnonzero(both & small), _CHANGE)
+
+    def _change_secondary(self, state: _State, flat: _FlatGroups, then: _Release) -> bool:
+        if flat.total.size == 0:
+            return False
+        known = ~state.suppressed & then.known
+        groups = flat.total.size
+        unknown_members = np.bincount(
+            flat.group_of, weights=~known[flat.member], minlength=groups
+        )
+        total_known = known[flat.total]
+        one_left = total_known & (unknown_members == 1)
+        added_up = ~total_known & (unknown_members == 0)
+        broken = one_left | added_up
+        if not broken.any():
+            return False
+        candidate = (
+            broken[flat.group_of] & known[flat.member] & (state.persons[flat.member] > 0)
+            & ~state.fixed[flat.member]
+        )
+        rows = np.flatnonzero(candidate)
+        picks = np.zeros(0, dtype=np.int64)
+        covered = np.zeros(groups, dtype=bool)
+        if rows.size:
+            # per broken group its smallest candidate; ties by position (the spec's tie order)
+            rows = rows[np.lexsort((flat.member[rows], state.persons[flat.member[rows]], flat.group_of[rows]))]
+            group = flat.group_of[rows]
+            first = np.r_[True, group[1:] != group[:-1]]
+            picks = flat.member[rows[first]]
+            covered[group[first]] = True
+        totals = flat.total[one_left & ~covered]
+        return state.hide(np.concatenate([picks, totals]).astype(np.int64), _CHANGE_SECONDARY)
+
+
+def _cohort_size_positions(cells: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
+    """Per cell: the row of the cohort_size cell it is compared with (complement rule), or -1."""
+    cohort_ids = [spec.id for spec in catalogue.indicators if spec.kind == "cohort"]
+    sizes = cells.loc[cells["indicator_id"] == COHORT_SIZE, KEY[1:]].reset_index(names="size_at")
+    joined = cells[KEY[1:]].merge(sizes, on=KEY[1:], how="left")
+    applies = cells["indicator_id"].isin(cohort_ids) & (cells["indicator_id"] != COHORT_SIZE)
+    found = joined["size_at"].fillna(-1).to_numpy(dtype=np.int64)
+    return np.where(applies.to_numpy(), found, -1)
 
 
 class DisclosureBreach(RuntimeError):
@@ -368,7 +616,10 @@ def check_controlled(table: pd.DataFrame, catalogue: Catalogue, threshold: int) 
     carrying = hidden & table[MEASURES].notna().any(axis=1)
     if carrying.any():
         raise DisclosureBreach(f"{int(carrying.sum())} suppressed cell(s) still carry a number")
-    shown = table.loc[~hidden, COLUMNS]
+    # carried cells show an earlier release's values, checked when that release was published;
+    # compared with today's cells (complement rule) they mean nothing
+    carried = table["carried_from"].notna() if "carried_from" in table else False
+    shown = table.loc[~hidden & ~carried, COLUMNS]
     if shown.empty:
         return
     small = _primary(_as_cells(shown), catalogue, threshold)

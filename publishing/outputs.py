@@ -56,7 +56,7 @@ OUTPUTS: tuple[DeclaredOutput, ...] = (
     DeclaredOutput("report.html", "aggregate", "The board report, built from the table above."),
     DeclaredOutput(
         "manifest.json", "aggregate",
-        "Run id, cutoff, pipeline version, threshold, per-file sha256 and row counts.",
+        "Release id, run id, cutoff, pipeline version, disclosure settings, per-file sha256 and rows.",
     ),
 )
 DECLARED: dict[str, DeclaredOutput] = {output.name: output for output in OUTPUTS}

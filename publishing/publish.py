@@ -10,6 +10,10 @@ Decisions where the spec is silent:
   `publish-<UTC time>` id (publish run alone on a warehouse without a ledger).
 - Row order: catalogue order, then period, programme, municipality (each `all` last).
 - CSV: empty field = null, booleans `true`/`false`, values unrounded (shortest exact repr).
+- Releases (spec 1.2): every publish is a release in the release ledger (`publishing.releases`),
+  controlled against every earlier release of the home; every row of every table carries its
+  `release_id`, carried cells `carried_from` and `carry_reason`. A publish whose input (cells,
+  cutoff, settings) equals the latest release's re-issues that release (same id, same bytes).
 """
 
 from __future__ import annotations
@@ -30,15 +34,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from publishing import releases
 from publishing.catalogue import CATALOGUE_PATH, Catalogue, load_catalogue
-from publishing.disclosure import COLUMNS, check_controlled, control
+from publishing.disclosure import COLUMNS, CONTROL_COLUMNS, check_controlled, control
 from publishing.outputs import PublishedFolder
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
 from sammen.settings import Settings
 
-PUBLISHED_COLUMNS = COLUMNS + ["suppressed", "suppression_reason"]
+PUBLISHED_COLUMNS = COLUMNS + CONTROL_COLUMNS + ["release_id"]
 ARROW_SCHEMA = pa.schema(
     [
         pa.field("indicator_id", pa.string(), nullable=False),
@@ -51,6 +56,9 @@ ARROW_SCHEMA = pa.schema(
         pa.field("n_persons", pa.int64()),
         pa.field("suppressed", pa.bool_(), nullable=False),
         pa.field("suppression_reason", pa.string()),
+        pa.field("carried_from", pa.string()),
+        pa.field("carry_reason", pa.string()),
+        pa.field("release_id", pa.string(), nullable=False),
     ]
 )
 
@@ -68,35 +76,62 @@ class PublishReport:
     secondary: int
     files: dict[str, int] = field(default_factory=dict)  # name -> rows (or 1 for documents)
     published: Path | None = None
+    release_id: str = ""
+    carried: int = 0
+    reissued: bool = False
 
     def __str__(self) -> str:
+        again = " (unchanged input: re-issued)" if self.reissued else ""
         return (
-            f"published {self.cells} indicator cells ({self.primary} primary, "
-            f"{self.secondary} secondary suppressions) in {len(self.files)} files to "
+            f"published release {self.release_id}{again}: {self.cells} indicator cells "
+            f"({self.primary} primary, {self.secondary} secondary suppressions, {self.carried} "
+            f"carried from earlier releases) in {len(self.files)} files to "
             f"{self.published}; run {self.run_id}, cutoff {self.cutoff.isoformat()}"
         )
 
 
 def publish(home: Home, settings: Settings, progress: Progress) -> PublishReport:
-    """Control the indicators of the warehouse and (re)write DIR/published/."""
+    """Control the indicators of the warehouse against every earlier release, record the release
+    and (re)write DIR/published/."""
     catalogue = load_catalogue()
     home.ensure()
+    threshold = settings.disclosure_threshold
     with writer_lock(home):
         raw, run_id, cutoff = _read_warehouse(home, settings)
-        progress.say(f"disclosure control of {len(raw)} cells (threshold {settings.disclosure_threshold})")
-        result = control(raw, catalogue, settings.disclosure_threshold)
-        table = ordered(result.table, catalogue)
-        check_controlled(table, catalogue, settings.disclosure_threshold)
-        info = {
-            "run_id": run_id,
-            "cutoff": cutoff.isoformat(),
-            "pipeline_version": pipeline_version(),
-            "disclosure_threshold": settings.disclosure_threshold,
-        }
-        files = _write(home, table, catalogue, info, progress)
+        with duckdb.connect(str(home.warehouse)) as connection:
+            releases.ensure(connection)
+            guard = releases.guard_on()
+            digest = releases.input_sha256(raw, cutoff, threshold, guard)
+            previous = releases.latest(connection)
+            if previous is not None and previous.input_sha256 == digest:
+                progress.say(f"input unchanged since release {previous.release_id}: re-issuing it")
+                release, table = previous, releases.cells_of(connection, previous.seq)
+                table = ordered(table, catalogue)
+            else:
+                earlier = releases.history(connection) if guard else None
+                progress.say(
+                    f"disclosure control of {len(raw)} cells (threshold {threshold}, "
+                    f"{0 if previous is None else previous.seq} earlier release(s))"
+                )
+                result = control(raw, catalogue, threshold, earlier)
+                release = releases.new_release(
+                    connection, cutoff=cutoff, run_id=run_id, version=pipeline_version(),
+                    threshold=threshold, guard=guard, digest=digest,
+                )
+                table = ordered(result.table.assign(release_id=release.release_id), catalogue)
+                check_controlled(table, catalogue, threshold)
+            # the release is committed only once its files are in place
+            connection.execute("begin transaction")
+            if release is not previous:
+                releases.record(connection, release, table)
+            files = _write(home, table, catalogue, release.info(), progress)
+            connection.execute("commit")
+    primary = int((table["suppression_reason"] == "primary").sum())
     report = PublishReport(
-        run_id=run_id, cutoff=cutoff, cells=len(table), primary=result.primary,
-        secondary=result.secondary, files=files, published=home.published,
+        run_id=release.run_id, cutoff=release.cutoff, cells=len(table), primary=primary,
+        secondary=int(table["suppressed"].sum()) - primary, files=files, published=home.published,
+        release_id=release.release_id, carried=int(table["carried_from"].notna().sum()),
+        reissued=release is previous,
     )
     progress.say(str(report))
     return report
@@ -180,7 +215,16 @@ def ordered(table: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         }
     )
     order = keys.sort_values(list(keys.columns), kind="stable").index
-    return table.loc[order, PUBLISHED_COLUMNS].reset_index(drop=True)
+    return _typed(table.loc[order, PUBLISHED_COLUMNS].reset_index(drop=True))
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """One set of dtypes whether the cells come from control or from the release ledger (a
+    re-issued release must give the same bytes, Parquet's pandas metadata included)."""
+    types = {column: "string" for column in PUBLISHED_COLUMNS}
+    types.update(numerator="Int64", denominator="Int64", n_persons="Int64", value="Float64",
+                 suppressed="bool")
+    return table.astype(types)
 
 
 def to_arrow(table: pd.DataFrame) -> pa.Table:
@@ -200,7 +244,7 @@ def to_excel_csv(table: pd.DataFrame) -> bytes:
 def _csv(table: pd.DataFrame, separator: str, decimal: str) -> str:
     text = table[PUBLISHED_COLUMNS].copy()
     text["value"] = [_number(value, decimal) for value in table["value"]]
-    text["suppressed"] = table["suppressed"].map({True: "true", False: "false"})
+    text["suppressed"] = table["suppressed"].astype(bool).map({True: "true", False: "false"})
     buffer = io.StringIO()
     text.to_csv(buffer, sep=separator, index=False, na_rep="", lineterminator="\n")
     return buffer.getvalue()

@@ -15,7 +15,7 @@ COMMAND_MODULES = (
     "ingestion.cli",  # ingest, ledger, check, pseudonymise
     "contracts.cli",  # contracts export
     "transform.cli",  # transform, query
-    "publishing.cli",  # publish
+    "publishing.cli",  # publish, releases
     "sammen.pipeline",  # run
 )
 

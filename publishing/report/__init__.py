@@ -8,7 +8,8 @@ Content-Security-Policy forbids the browser any other load.
 Inputs:
 - `indicators`: the DISCLOSURE-CONTROLLED table (outcomes.md "Indicators": indicator_id,
   period, programme, municipality, numerator, denominator, value, n_persons, suppressed,
-  suppression_reason). The report shows only its cells; suppressed ones read `<5`.
+  suppression_reason; carried_from when the release guard held a cell). The report shows only
+  its cells; suppressed ones read `<5`, carried ones their earlier value marked `† R0003`.
 - `catalogue`: the parsed catalogue YAML (a list of entries with id, title_en, title_da, unit,
   definition; also accepted: `{"indicators": [...]}` or `{id: entry}`).
 - `run_info`: run_id, cutoff, pipeline_version (or version), generated_at; optional
@@ -43,6 +44,7 @@ from publishing.report.data import (
 from publishing.report.i18n import MISSING, Text, format_date, ui
 from publishing.report.page import (
     Context,
+    carried_line,
     definitions,
     programme_section,
     slug,
@@ -90,6 +92,7 @@ def render(indicators: pd.DataFrame, catalogue: Any, run_info: Mapping[str, Any]
         how_to_read=tag("h2", ui("how_to_read"))
         + tag("p", ui("how_to_read_text"))
         + suppressed_line(ctx.suppressed_mark)
+        + carried_line(ctx.suppressed_mark)
         + tag("p", ui("missing_note").format(mark=MISSING)),
         contents=tag("h2", ui("contents")) + _contents(programmes),
         sections="\n".join(sections),
@@ -123,6 +126,8 @@ def _version(run_info: Mapping[str, Any]) -> str:
 
 def _meta(run_info: Mapping[str, Any]) -> str:
     parts = [ui("data_until").format(cutoff=format_date(run_info.get("cutoff")))]
+    if run_info.get("release_id"):
+        parts.append(ui("release").format(release_id=str(run_info["release_id"])))
     if run_info.get("run_id"):
         parts.append(ui("run").format(run_id=str(run_info["run_id"])))
     if _version(run_info):

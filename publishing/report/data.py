@@ -40,6 +40,7 @@ class Cell:
     value: float | None
     n_persons: int | None
     suppressed: bool
+    carried_from: str | None = None  # release id whose value the cell shows (release guard)
 
 
 def indicator_kind(indicator_id: str) -> str:
@@ -69,10 +70,12 @@ class Indicators:
         values = _nullable(frame["value"])
         persons = _nullable(frame["n_persons"])
         suppressed = _nullable(frame["suppressed"])
-        for key, value, n, flag in zip(
-            keys.itertuples(index=False, name=None), values, persons, suppressed, strict=True
+        carried = _nullable(frame["carried_from"]) if "carried_from" in frame else [None] * len(frame)
+        for key, value, n, flag, source in zip(
+            keys.itertuples(index=False, name=None), values, persons, suppressed, carried,
+            strict=True,
         ):
-            self._cells[key] = _cell(value, n, flag)
+            self._cells[key] = _cell(value, n, flag, source)
 
     def cell(self, indicator: str, period: str, programme: str, municipality: str) -> Cell | None:
         return self._cells.get((indicator, period, programme, municipality))
@@ -110,13 +113,13 @@ def _nullable(column: pd.Series) -> list[Any]:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def _cell(value: Any, n_persons: Any, suppressed: Any) -> Cell:
+def _cell(value: Any, n_persons: Any, suppressed: Any, carried_from: Any = None) -> Cell:
     hidden = bool(suppressed) if suppressed is not None else False
     if hidden:
         return Cell(None, None, True)
     number = float(value) if value is not None and math.isfinite(float(value)) else None
     persons = int(n_persons) if n_persons is not None else None
-    return Cell(number, persons, False)
+    return Cell(number, persons, False, str(carried_from) if carried_from else None)
 
 
 def catalogue_entries(catalogue: Any) -> dict[str, Mapping[str, Any]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 NBSP = "\u00a0"
 MINUS = "\u2212"
 MISSING = "\u2013"  # en dash: no cell, or a cell without a value
+CARRIED = "\u2020"  # dagger: the cell shows its value of an earlier release (release guard)
 
 DA_MONTHS = (
     "januar",
@@ -100,6 +101,13 @@ UI: dict[str, Text] = {
         "{mark}: the figure is hidden because it rests on, or could reveal, fewer than {k}"
         " persons (disclosure control).",
     ),
+    "carried_note": Text(
+        "{mark} R…: tallet er som i den nævnte tidligere udgivelse (fastholdt), fordi dets"
+        " ændring siden da kunne afsløre færre end {k} personer; se metodebeskrivelsen.",
+        "{mark} R…: the figure is as in the earlier release named (held), because its change"
+        " since then could reveal fewer than {k} persons; see the methods document.",
+    ),
+    "release": Text("Udgivelse {release_id}", "Release {release_id}"),
     "missing_note": Text(
         "{mark}: intet tal, fordi der ingen data er, eller perioden ikke er afsluttet endnu.",
         "{mark}: no figure, because there are no data or the period has not ended yet.",

@@ -25,7 +25,7 @@ from publishing.report.data import (
     definition,
     indicator_title,
 )
-from publishing.report.i18n import MISSING, Text, decimals_for, format_kind, ui
+from publishing.report.i18n import CARRIED, MISSING, Text, decimals_for, format_kind, ui
 from publishing.report.svg import NARROW, WIDE, Group, Series, bar_chart, text_attrs
 
 BEFORE, AFTER = "#9fb0c2", "#1d6a96"
@@ -95,6 +95,8 @@ class Context:
 
     def cell(self, indicator: str, period: str, programme: str, municipality: str = ALL):
         cell = self.table.cell(indicator, period, programme, municipality)
+        if cell is not None and cell.carried_from:
+            self.used.add("carried")
         if cell is None or cell.value is None:
             self.used.add("suppressed" if cell is not None and cell.suppressed else "missing")
         return cell
@@ -111,7 +113,11 @@ def number(cell: Cell | None, kind: str, decimals: int, mark: str) -> str:
         return tag("span", Text.same(mark), "num suppressed")
     if cell is None or cell.value is None:
         return tag("span", Text.same(MISSING), "num missing")
-    return tag("span", format_kind(cell.value, kind, decimals), "num")
+    shown = tag("span", format_kind(cell.value, kind, decimals), "num")
+    if cell.carried_from:
+        # held by the release guard: the value of an earlier release, which one said beside it
+        shown += f'<sup class="carried">{CARRIED}\u00a0{escape(cell.carried_from)}</sup>'
+    return shown
 
 
 def slug(text: str) -> str:
@@ -153,9 +159,15 @@ def marks_note(ctx: Context) -> str:
     lines = []
     if "suppressed" in ctx.used:
         lines.append(suppressed_line(ctx.suppressed_mark))
+    if "carried" in ctx.used:
+        lines.append(carried_line(ctx.suppressed_mark))
     if "missing" in ctx.used:
         lines.append(tag("p", ui("missing_note").format(mark=MISSING), "note"))
     return f'<div class="marks">{"".join(lines)}</div>' if lines else ""
+
+
+def carried_line(mark: str) -> str:
+    return tag("p", ui("carried_note").format(mark=CARRIED, k=mark.lstrip("<")), "note")
 
 
 def suppressed_line(mark: str) -> str:

@@ -123,9 +123,9 @@ def test_publish_twice_gives_the_same_bytes(published: Home) -> None:
     publish(published, Settings(cutoff=dt.date(2025, 12, 31)), Progress(quiet=True))
     after = {p.name: p.read_bytes() for p in published.published.iterdir()}
     assert before.keys() == after.keys()
+    # unchanged input re-issues the same release: every byte equal, manifest and report included
     for name in before:
-        if name not in {"manifest.json", "report.html"}:  # both carry the run id
-            assert before[name] == after[name], name
+        assert before[name] == after[name], name
 
 
 def test_cli_publish_with_a_raised_threshold(home: Home, capsys: pytest.CaptureFixture) -> None:
@@ -174,6 +174,55 @@ def test_catalogue_yaml_in_published_parses(published: Home) -> None:
 def test_published_keeps_only_aggregates(published: Home) -> None:
     columns = set(pd.read_parquet(published.published / "indicators.parquet").columns)
     assert columns == {"indicator_id", "period", "programme", "municipality", "numerator",
-                       "denominator", "value", "n_persons", "suppressed", "suppression_reason"}
+                       "denominator", "value", "n_persons", "suppressed", "suppression_reason",
+                       "carried_from", "carry_reason", "release_id"}
 
 
+
+
+# ---- the release ledger ------------------------------------------------------------------------
+
+
+def ledger(home: Home, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        return connection.sql(sql).fetchall()
+
+
+def test_every_publish_of_new_input_is_a_release_in_the_ledger_and_in_every_file(
+    published: Home, capsys: pytest.CaptureFixture
+) -> None:
+    # GIVEN release R0001; WHEN the marts change (other records) and publish runs again
+    write_warehouse(published, seed=2)
+    report = publish(published, Settings(cutoff=dt.date(2026, 1, 31)), Progress(quiet=True))
+    # THEN the ledger holds both releases and every cell of each, append-only
+    assert report.release_id == "R0002"
+    rows = ledger(published, "select release_id, cutoff, release_guard, cells from releases.releases order by 1")
+    assert [(r[0], r[1].isoformat(), r[2]) for r in rows] == [
+        ("R0001", "2025-12-31", True), ("R0002", "2026-01-31", True)]
+    cells = dict(ledger(published, "select release_id, count(*) from releases.cells group by 1"))
+    assert cells == {"R0001": rows[0][3], "R0002": rows[1][3]}
+    # AND every published file names R0002: each row, the manifest, the report
+    for frame in (pd.read_parquet(published.published / "indicators.parquet"),
+                  pd.read_csv(published.published / "indicators.csv", dtype=str),
+                  pd.read_json(published.published / "indicators.json", dtype=False)):
+        assert set(frame["release_id"]) == {"R0002"}
+    assert json.loads((published.published / "manifest.json").read_text())["release_id"] == "R0002"
+    assert "R0002" in (published.published / "report.html").read_text(encoding="utf-8")
+    # AND `sammen releases` lists both
+    assert main(["releases", "--home", str(published.root)]) == 0
+    out = capsys.readouterr().out
+    assert "R0001" in out and "R0002" in out and "2026-01-31" in out
+
+
+def test_a_failed_publish_records_no_release(published: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_warehouse(published, seed=3)
+    stage = importlib.import_module("publishing.publish")
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(stage, "to_json", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        publish(published, Settings(cutoff=dt.date(2025, 12, 31)), Progress(quiet=True))
+    assert ledger(published, "select release_id from releases.releases") == [("R0001",)]
+    assert ledger(published, "select distinct release_id from releases.cells") == [("R0001",)]

@@ -1,9 +1,9 @@
 """examples.md case 4 (disclosure control), exactly as worked out there; only its rows exist.
 
-Run with the project's default (`guard_totals=True`, see publishing/disclosure.py) and with the
-spec's rules alone: the worked result is the same either way. The last tests hold the smallest
-record-level table on which the spec's rules alone let the attacker recover one person, the
-reason the guard is on."""
+Run with the rules of 1.2 and, through the test-only seam `_control(guard_totals=False)`, without
+its hidden-total rule (the rules of 1.1): the worked cohort result is the same either way. The
+1.2 cases follow: rates judged by their numerator, and the hidden-total case, the smallest
+record-level table on which the 1.1 rules let the attacker recover one person."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from helpers.publishing import Enrolment, attack, cell, indicators_from_enrolments, lookup
 
 from publishing.catalogue import load_catalogue
-from publishing.disclosure import control
+from publishing.disclosure import _control, control
 
 PNP, SR = "people_need_people", "social_referral"
 COHORT = {
@@ -24,7 +24,7 @@ COHORT = {
 }
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["guarded", "spec-only"])
+@pytest.fixture(scope="module", params=[True, False], ids=["spec-1.2", "spec-1.1"])
 def controlled(request: pytest.FixtureRequest) -> pd.DataFrame:
     rows = [cell("cohort_size", "2025", p, m, n) for (p, m), n in COHORT.items()]
     rows += [
@@ -36,7 +36,8 @@ def controlled(request: pytest.FixtureRequest) -> pd.DataFrame:
         cell("volunteer_share", "2025", PNP, "751", 8, 20),
         cell("arrived_own_share", "2025", PNP, "751", 8, 17),
     ]
-    return control(pd.DataFrame(rows), load_catalogue(), 5, guard_totals=request.param).table
+    table = pd.DataFrame(rows)
+    return _control(table, load_catalogue(), 5, None, guard_totals=request.param).table
 
 
 def reason(table: pd.DataFrame, *key: str) -> str | None:
@@ -77,7 +78,37 @@ def test_the_attacker_recovers_nothing_from_the_example(controlled: pd.DataFrame
     assert attack(controlled, load_catalogue()) == set()
 
 
-# ---- why the guard is on: the spec's rules alone leak on this six-person table ------------------
+# ---- 1.2: rates by their numerator ---------------------------------------------------------------
+
+FAMILY = ("stay_rate_pre", "stay_rate_post", "bed_day_rate_pre", "bed_day_rate_post",
+          "involuntary_share_pre", "involuntary_share_post")
+
+
+@pytest.fixture(scope="module")
+def rates() -> pd.DataFrame:
+    """pnp/751, 2025: 20 persons with full windows; 2 stays before, 37 bed days after."""
+    numerators = dict(zip(FAMILY, (2, 6, 30, 37, 5, 6), strict=True))
+    rows = [cell("cohort_size", "2025", PNP, "751", 20)]
+    rows += [cell(i, "2025", PNP, "751", n, 20, 20) for i, n in numerators.items()]
+    return control(pd.DataFrame(rows), load_catalogue(), 5).table
+
+
+def test_a_rate_with_two_events_is_primary_and_its_family_follows(rates: pd.DataFrame) -> None:
+    # THEN stay_rate_pre (2 stays) is primary and every other family member secondary,
+    # bed_day_rate_post (37 bed days) included, which alone would be published
+    assert reason(rates, "stay_rate_pre", "2025", PNP, "751") == "primary"
+    for indicator in FAMILY[1:]:
+        assert reason(rates, indicator, "2025", PNP, "751") == "secondary", indicator
+    assert reason(rates, "cohort_size", "2025", PNP, "751") is None
+
+
+def test_a_rate_with_37_events_alone_is_published() -> None:
+    rows = [cell("bed_day_rate_post", "2025", PNP, "751", 37, 20, 20)]
+    table = control(pd.DataFrame(rows), load_catalogue(), 5).table
+    assert reason(table, "bed_day_rate_post", "2025", PNP, "751") is None
+
+
+# ---- 1.2: hidden totals; the 1.1 rules leak on this six-person table ----------------------------
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +120,9 @@ def six_persons() -> pd.DataFrame:
     return table[table["indicator_id"].isin(["cohort_size", "new_enrolments"])]
 
 
-def test_the_spec_rules_alone_let_the_single_person_be_recovered(six_persons: pd.DataFrame) -> None:
-    # WHEN controlled by the spec's rules alone
-    table = control(six_persons, load_catalogue(), 5, guard_totals=False).table
+def test_the_1_1_rules_let_the_single_person_be_recovered(six_persons: pd.DataFrame) -> None:
+    # WHEN controlled by the rules of 1.1 (no hidden-total rule)
+    table = _control(six_persons, load_catalogue(), 5, None, guard_totals=False).table
     cells = lookup(table)
     # THEN Q1 (alpha, all) is hidden (linked rule) while its only member, Q1 (alpha, 101) = 5,
     # is published: Q1 = 5 by addition, so Q2 = 6 - 5 = 1 and cohort 147 = 6 - 5 = 1
@@ -103,7 +134,11 @@ def test_the_spec_rules_alone_let_the_single_person_be_recovered(six_persons: pd
     assert (("cohort_size", "2025", "alpha", "147"), "numerator") in leaked
 
 
-def test_the_guard_leaves_the_attacker_nothing(six_persons: pd.DataFrame) -> None:
+def test_hidden_totals_as_worked_out_leave_the_attacker_nothing(six_persons: pd.DataFrame) -> None:
+    # WHEN controlled by the rules of 1.2
     table = control(six_persons, load_catalogue(), 5).table
+    # THEN Q2 primary, Q1 (alpha, all) secondary (linked), and Q1's only member 101 secondary
+    assert reason(table, "new_enrolments", "2025-Q2", "alpha", "all") == "primary"
+    assert reason(table, "new_enrolments", "2025-Q1", "alpha", "all") == "secondary"
     assert reason(table, "new_enrolments", "2025-Q1", "alpha", "101") == "secondary"
     assert attack(table, load_catalogue()) == set()

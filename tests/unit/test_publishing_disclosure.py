@@ -10,6 +10,7 @@ from publishing.catalogue import load_catalogue
 from publishing.disclosure import (
     DisclosureBreach,
     DisclosureInputError,
+    _control,
     check_controlled,
     control,
 )
@@ -57,14 +58,20 @@ def test_primary_rule_for_counts_and_shares(
     assert got["suppression_reason"] == ("primary" if hidden else None)
 
 
-def test_rates_and_means_are_judged_by_n_persons_alone() -> None:
-    # GIVEN a rate with a small numerator (3 stays) over 30 persons, and a mean over 4 persons
+def test_rates_are_judged_by_their_numerator_too_means_by_n_persons_alone() -> None:
+    # GIVEN (spec 1.2) a rate with 3 stays over 30 persons, one with 37 bed days over 30, a mean
+    # over 4 persons and a mean summing to 3 over 30 persons
     cells = run([
-        cell("stay_rate_pre", "2025", A, "101", 3, 30, 30),
+        cell("stay_rate_pre", "2024", A, "101", 3, 30, 30),
+        cell("bed_day_rate_post", "2025", A, "101", 37, 30, 30),
         cell("swemwbs_change_mean", "2025", A, "101", 40, 4, 4),
+        cell("ucla3_change_mean", "2025", A, "101", 3, 30, 30),
     ])
-    assert not cells[("stay_rate_pre", "2025", A, "101")]["suppressed"]
+    # THEN 3 events (from 1 to 3 persons) are primary; 37 events and a sum of 3 are not
+    assert cells[("stay_rate_pre", "2024", A, "101")]["suppression_reason"] == "primary"
+    assert not cells[("bed_day_rate_post", "2025", A, "101")]["suppressed"]
     assert cells[("swemwbs_change_mean", "2025", A, "101")]["suppression_reason"] == "primary"
+    assert not cells[("ucla3_change_mean", "2025", A, "101")]["suppressed"]
 
 
 def test_complement_rule_against_the_cohort_size_cell() -> None:
@@ -248,7 +255,7 @@ def test_published_and_suppressed_cells_carry_the_spec_columns() -> None:
     assert all(pd.isna(hidden[c]) for c in ("numerator", "denominator", "value", "n_persons"))
 
 
-def test_guard_hides_the_smallest_member_of_a_hidden_total_left_whole() -> None:
+def test_a_hidden_total_left_whole_loses_its_smallest_member() -> None:
     # GIVEN quarters of (all, all): Q1 = 3 is primary; its programme alpha 3 too. The linked
     # rule hides Q2 (all, all) = 13, whose programmes alpha 6 and beta 7 are both published.
     rows = [
@@ -262,10 +269,10 @@ def test_guard_hides_the_smallest_member_of_a_hidden_total_left_whole() -> None:
         cell("new_enrolments", "2025-Q3", B, "all", 12),
         cell("cohort_size", "2025", "all", "all", 36),
     ]
-    spec_only = control(pd.DataFrame(rows), CATALOGUE, 5, guard_totals=False).table
+    spec_only = _control(pd.DataFrame(rows), CATALOGUE, 5, None, guard_totals=False).table
     guarded = control(pd.DataFrame(rows), CATALOGUE, 5).table
     # WHEN the attacker adds Q2's programmes (6 + 7) and subtracts Q2 and Q3 from the year
-    # THEN with the spec's rules alone Q1 = 36 - 13 - 20 = 3 falls out; the guard hides alpha Q2
+    # THEN without the 1.2 hidden-total rule Q1 = 36 - 13 - 20 = 3 falls out; with it alpha Q2 goes
     assert (("new_enrolments", "2025-Q1", "all", "all"), "numerator") in attack(spec_only, CATALOGUE)
     assert reasons(lookup(guarded))[("new_enrolments", "2025-Q2", A, "all")] == "secondary"
     assert attack(guarded, CATALOGUE) == set()

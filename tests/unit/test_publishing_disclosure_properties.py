@@ -93,7 +93,9 @@ def no_small_count_is_published(table: pd.DataFrame, threshold: int) -> None:
     shown = table[~table["suppressed"]]
     small = lambda s: (s >= 1) & (s < threshold)  # noqa: E731
     assert not small(shown["n_persons"].astype(float)).any()
+    # spec 1.2: a rate's numerator (stays, bed days) is judged like a count
     count_like = shown[shown["indicator_id"].str.endswith("_share")
+                       | shown["indicator_id"].str.contains("_rate_")
                        | shown["indicator_id"].isin(["cohort_size", "new_enrolments"])]
     assert not small(count_like["numerator"].astype(float)).any()
     shares = shown[shown["indicator_id"].str.endswith("_share")]
@@ -103,10 +105,15 @@ def no_small_count_is_published(table: pd.DataFrame, threshold: int) -> None:
 
 
 def no_group_with_a_published_total_holds_exactly_one_suppressed_cell(table: pd.DataFrame) -> None:
-    hidden = {tuple(row[k] for k in KEY): row["suppressed"] for row in table.to_dict("records")}
+    records = {tuple(row[k] for k in KEY): row for row in table.to_dict("records")}
+    hidden = {key: row["suppressed"] for key, row in records.items()}
     for total, members in groups(table):
         if total in hidden and not hidden[total]:
             assert sum(hidden[m] for m in members) != 1, (total, members)
+        # spec 1.2: a hidden total is not left whole (members with persons, all shown)
+        persons = [m for m in members if hidden[m] or (records[m]["n_persons"] or 0) > 0]
+        if hidden.get(total) and persons:
+            assert any(hidden[m] for m in persons), (total, members)
 
 
 def shared_populations_are_suppressed_together(raw: pd.DataFrame, table: pd.DataFrame) -> None:

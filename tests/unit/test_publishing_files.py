@@ -28,7 +28,21 @@ def table() -> pd.DataFrame:
         cell("sessions_held", "2025-Q1", "all", "all", 12, n_persons=None),
         cell("readmission_30d_share", "2025", "alpha", "101", 0, 0, 0),
     ]
-    return ordered(control(pd.DataFrame(rows), CATALOGUE, 5).table, CATALOGUE)
+    controlled = control(pd.DataFrame(rows), CATALOGUE, 5).table.assign(release_id="R0001")
+    return ordered(controlled, CATALOGUE)
+
+
+def test_every_format_carries_the_release_id_and_the_carry_columns() -> None:
+    # GIVEN a controlled table of release R0001 WHEN written in each format
+    frame = table()
+    csv_rows = list(csv.DictReader(io.StringIO(to_csv(frame))))
+    excel_rows = list(csv.DictReader(io.StringIO(to_excel_csv(frame).decode("utf-8-sig")), delimiter=";"))
+    json_rows = json.loads(to_json(frame))
+    arrow = to_arrow(frame).to_pylist()
+    # THEN every row of every format names the release and has the carry columns (empty here)
+    for rows in (csv_rows, excel_rows, json_rows, arrow):
+        assert {row["release_id"] for row in rows} == {"R0001"}
+        assert all(not row["carried_from"] and not row["carry_reason"] for row in rows)
 
 
 def test_csv_is_comma_separated_with_decimal_point_and_empty_nulls() -> None:

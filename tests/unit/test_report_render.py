@@ -268,3 +268,21 @@ def test_municipalities_are_listed_in_danish_alphabetical_order() -> None:
     table = page[page.index('class="municipalities"') :]
     rows = re.findall(r'<th scope="row"><span[^>]*>([^<]+)</span>', table)
     assert rows[:4] == ["Aalborg", "København", "Ærø", "Alle kommuner"]
+
+
+def test_a_carried_cell_shows_its_earlier_value_with_the_release_and_the_legend() -> None:
+    # GIVEN release R0004 in which cohort_size social_referral/147 is held at its R0002 value
+    frame = pd.DataFrame(
+        [
+            one_row(release_id="R0004"),
+            one_row(municipality="147", value=37.0, numerator=37.0, n_persons=37,
+                    carried_from="R0002", carry_reason="change", release_id="R0004"),
+        ]
+    )
+    # WHEN rendered
+    page = render(frame, sample_catalogue(), {**sample_run_info(), "release_id": "R0004"})
+    # THEN the value is shown marked with the release it comes from, the legend explains it,
+    # and the page names its own release
+    assert '<sup class="carried">\u2020\u00a0R0002</sup>' in page
+    assert "tallet er som i den nævnte tidligere udgivelse" in page
+    assert "Udgivelse R0004" in page
