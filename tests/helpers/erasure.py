@@ -124,3 +124,22 @@ def _segment_at(block_size: int, segments: dict[int, list[tuple[int, str]]], off
     before = [label for start, label in segments.get(block, []) if start <= within - BLOCK_CHECKSUM]
     return before[-1] if before else None
 
+
+
+def hidden_rows(warehouse: Path) -> list[str]:
+    """Compression-independent: tables whose column segments store more rows than the table
+    holds (deleted rows whose bytes are still in the file), and free blocks (dropped tables'
+    bytes). Empty for a freshly written file."""
+    found = []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        free = con.execute("select free_blocks from pragma_database_size()").fetchone()[0]
+        if free:
+            found.append(f"{free} free block(s)")
+        for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall():
+            stored = con.execute(
+                f"select coalesce(sum(count), 0) from pragma_storage_info('{schema}.{table}') "
+                "where column_id = 0 and segment_type <> 'VALIDITY'").fetchone()[0]
+            live = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            if stored != live:
+                found.append(f"{schema}.{table}: {stored} rows stored, {live} live")
+    return found
