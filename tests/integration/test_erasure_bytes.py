@@ -178,4 +178,5 @@ def _swapped_a_mart(log: Path, seen: int) -> bool:
         handle.seek(seen)
         text = handle.read().decode("utf-8", "replace")
     renamed = MARTS_BACKUP.search(text)
-    return bool(renamed) and f"On model.sammen.{renamed.group(1)}: COMMIT" in text[renamed.end():]
+    # "Close" comes after the COMMIT of the swap (the log's COMMIT line precedes the commit)
+    return bool(renamed) and f"On model.sammen.{renamed.group(1)}: Close" in text[renamed.end():]
