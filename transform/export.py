@@ -51,6 +51,8 @@ def export_marts(warehouse: Path, destination: Path, marts: Iterable[str]) -> li
     staging, old = _siblings(destination)
     _recover(destination, staging, old)
     staging.mkdir(parents=True)
+    if destination.is_dir():  # the new folder keeps the access rights the home gave marts/
+        os.chmod(staging, destination.stat().st_mode & 0o7777)
     names = []
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         for table in _present(connection, marts):

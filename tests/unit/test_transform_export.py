@@ -231,3 +231,12 @@ def test_transform_without_cutoff_and_a_source_missing_fails_clearly(home, captu
     with pytest.raises(CutoffError, match="ngo"):
         args.func(args)
     assert captured_build == []
+
+
+def test_the_swapped_in_folder_keeps_the_access_rights_of_marts(home):
+    # GIVEN marts/ restricted to its owner
+    home.marts.chmod(0o700)
+    _marts_warehouse(home, {"cohort": 1})
+    # WHEN the export swaps in a new folder THEN it has the same rights
+    export_marts(home.warehouse, home.marts, ["cohort"])
+    assert home.marts.stat().st_mode & 0o777 == 0o700
