@@ -37,6 +37,7 @@ import duckdb
 
 from contracts import CONTRACTS, REFERENCES, DatasetContract
 from ingestion.ledger import CheckResult, table_columns
+from sammen import erasure
 
 WITHDRAWALS = "consent_withdrawals"
 
@@ -160,7 +161,9 @@ def erase_withdrawn(con: duckdb.DuckDBPyConnection, datasets: set[str] | None = 
     rows it superseded for good, the follow-ups of their plans, and their quarantine rows.
 
     Called by resolution and, in the load transaction, for a file loaded after the withdrawal
-    (its rows of the person never outlive the transaction)."""
+    (its rows of the person never outlive the transaction). Deleted rows keep their bytes in the
+    file, so any row erased also records "erasure pending" (`sammen.erasure`): the next transform
+    rewrites the warehouse file."""
     if not con.execute(f"select count(*) from raw.{WITHDRAWALS}").fetchone()[0]:
         return
     datasets = _erasable() if datasets is None else datasets
@@ -174,24 +177,31 @@ def erase_withdrawn(con: duckdb.DuckDBPyConnection, datasets: set[str] | None = 
             con.execute(f"create or replace temp table _gone_{dataset} as "
                         f"select distinct {key} as k from raw.{target} where person_key in ({withdrawn})")
             followed.append((dataset, column, target, key))
+    erased = 0
     for dataset, contract in CONTRACTS.items():
         if dataset in datasets and _has_person(contract):
             group = list(contract.natural_key) or [getattr(contract, "replaced_per", None)]
             if group != [None]:
-                _erase_superseded(con, dataset, ", ".join(group), withdrawn)
-            con.execute(f"delete from raw.{dataset} where person_key in ({withdrawn})")
+                erased += _erase_superseded(con, dataset, ", ".join(group), withdrawn)
+            erased += _deleted(con, f"delete from raw.{dataset} where person_key in ({withdrawn})")
     for dataset, column, target, key in followed:
-        con.execute(f"""delete from raw.{dataset} where {column} in (select k from _gone_{dataset})
+        erased += _deleted(con, f"""delete from raw.{dataset} where {column} in (select k from _gone_{dataset})
                         and {column} not in (select {key} from raw.{target} where {key} is not null)""")
         con.execute(f"drop table _gone_{dataset}")
     con.execute("drop table _erase_delivery")
-    con.execute(f"delete from ledger.quarantine where _person_key in ({withdrawn})")
+    erased += _deleted(con, f"delete from ledger.quarantine where _person_key in ({withdrawn})")
+    erasure.mark_pending(con, erased)
 
 
-def _erase_superseded(con: duckdb.DuckDBPyConnection, dataset: str, group: str, withdrawn: str) -> None:
+def _deleted(con: duckdb.DuckDBPyConnection, delete_sql: str) -> int:
+    """Run a DELETE; return how many rows it deleted."""
+    return con.execute(delete_sql).fetchone()[0]
+
+
+def _erase_superseded(con: duckdb.DuckDBPyConnection, dataset: str, group: str, withdrawn: str) -> int:
     """Rows of a natural key (or attendance session) from files earlier in delivery order than a
     withdrawn person's row of it: superseded for good, whoever they belong to."""
-    con.execute(f"""delete from raw.{dataset} r using (
+    return _deleted(con, f"""delete from raw.{dataset} r using (
         with w as (select {group}, max(d.position) as last from raw.{dataset} x
                    join _erase_delivery d on d.file_id = x._file_id
                    where x.person_key in ({withdrawn}) group by all)

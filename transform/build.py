@@ -5,6 +5,12 @@ fingerprint of the dbt project it ran with. The next build on the same warehouse
 (incremental) one when the project and the vars are unchanged and the cutoff has not moved back:
 the enrolment marts then recompute only the enrolments whose outcomes can still change (see
 dbt_project/macros/nightly.sql). Anything else is a full refresh.
+
+Around every dbt build, relations dbt leaves behind (`<model>__dbt_backup` after a full refresh
+of an incremental model, `__dbt_tmp`, and both after a kill during `dbt build`) are dropped: they
+hold the rows of the previous build, a withdrawn person's included. After the export, a pending
+erasure (a consent withdrawal applied by ingestion) is completed by rewriting the warehouse file
+(`sammen.erasure`): only then are the person's bytes gone from it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
+from sammen import erasure
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
@@ -26,6 +35,7 @@ from transform.runner import DbtPaths, TransformError, invoke
 
 TARGETS = ("duckdb", "postgres")
 STATE_FILE = "sammen_build_state.json"
+LEFTOVER_MARKERS = ("__dbt_backup", "__dbt_tmp")  # suffixes of dbt's swap relations
 DOCS_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json")
 
 __all__ = ["BuildResult", "TransformError", "build"]
@@ -79,10 +89,14 @@ def build(
         kind = "nightly (incremental)" if nightly else "full"
         with progress.stage(f"dbt build, {kind}, target {target}, cutoff {cutoff.isoformat()}"):
             state.forget()
+            if target == "duckdb":
+                _drop_leftover_relations(home.warehouse)
             nodes = invoke(
                 ["build", *([] if nightly else ["--full-refresh"]), *_excluding(exclude)],
                 paths, target, variables, env,
             )
+            if target == "duckdb":
+                _drop_leftover_relations(home.warehouse)
             state.remember(variables, cutoff)
         if target == "duckdb":
             if docs and not (nightly and _docs_current(home)):
@@ -90,9 +104,11 @@ def build(
                     invoke(["docs", "generate", "--static"], paths, target, variables, env)
                     _publish_docs(paths.target, home.docs / "dbt")
             with progress.stage("export marts to Parquet"):
-                exported = export.export_marts(home.warehouse, home.marts)
+                marts = export.mart_models(paths.target / "manifest.json")
+                exported = export.export_marts(home.warehouse, home.marts, marts)
                 progress.say(f"exported {len(exported)} marts to {home.marts}")
-            martsdb.write_marts_db(home)  # the evaluators' marts-only database (sammen query)
+            martsdb.write_marts_db(home, marts)  # the evaluators' marts-only database (sammen query)
+            _complete_erasure(home, progress)
     kinds = [str(node.node.resource_type) for node in nodes]  # type: ignore[attr-defined]
     return BuildResult(
         target=target,
@@ -102,6 +118,25 @@ def build(
         models=kinds.count("model"),
         tests=kinds.count("test") + kinds.count("unit_test"),
     )
+
+
+def _drop_leftover_relations(warehouse: Path) -> None:
+    """Drop every `__dbt_backup` / `__dbt_tmp` table or view dbt left in the warehouse."""
+    with duckdb.connect(str(warehouse)) as connection:
+        found = connection.execute(
+            "select 'table', schema_name, table_name from duckdb_tables() "
+            "union all select 'view', schema_name, view_name from duckdb_views() where not internal"
+        ).fetchall()
+        for kind, schema, name in found:
+            if any(marker in name for marker in LEFTOVER_MARKERS):
+                connection.execute(f'drop {kind} if exists "{schema}"."{name}"')
+
+
+def _complete_erasure(home: Home, progress: Progress) -> None:
+    with progress.stage("erasure: rewrite the warehouse file if a withdrawal was applied"):
+        seconds = erasure.complete_pending(home.warehouse)
+        if seconds is not None:
+            progress.say(f"warehouse rewritten without erased rows in {seconds:.1f} s")
 
 
 def _excluding(selectors: tuple[str, ...]) -> list[str]:

@@ -1,47 +1,123 @@
-"""Parquet copies of the marts for evaluators: DIR/marts/<mart>.parquet, one file per table.
+"""Parquet copies of the marts for evaluators: DIR/marts/<mart>.parquet, one file per mart.
 
-Each export mirrors schema `marts` exactly: a Parquet file whose table no longer exists (a mart
-left out of the build, renamed or dropped) is removed, so nothing stale, and no row of a person who
-has since withdrawn, survives in DIR/marts.
+Which tables: the models of the dbt project that dbt materialises as tables in schema `marts`
+(`mart_models`, read from the manifest dbt writes on every build), never a hand list and never a
+relation dbt leaves behind (`<model>__dbt_backup`, `__dbt_tmp`).
+
+Atomic, as a folder: every file is written into a fresh sibling folder `DIR/.marts.new`, which
+then takes the place of `DIR/marts` in one step (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere
+two renames, undone at the next export if a kill falls between them). A kill at any moment leaves
+`DIR/marts` wholly old or wholly new, never mixed; the next export removes what an earlier kill
+left (`.marts.new`, `.marts.old`). A mart that no longer exists (dropped, renamed, a withdrawn
+person's rows) leaves nothing behind, since the new folder holds only this export's files.
+Files in `DIR/marts` that are not Parquet (someone's README) are carried over (hard links).
 """
 
 from __future__ import annotations
 
+import ctypes
+import json
+import os
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 
+from sammen.erasure import fsync as _fsync
 
-def export_marts(warehouse: Path, destination: Path) -> list[Path]:
-    """Write every table of schema `marts` as Parquet (atomically: temp file, then rename), then
-    remove every other Parquet file of `destination`."""
-    destination.mkdir(parents=True, exist_ok=True)
-    written = []
+MARTS_SCHEMA = "marts"
+_TABLE_MATERIALIZATIONS = ("table", "incremental")
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def mart_models(manifest: Path) -> list[str]:
+    """The relation names of the dbt models built as tables in schema `marts` (from dbt's
+    manifest.json)."""
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    return sorted(
+        node["alias"] or node["name"]
+        for node in nodes
+        if node["resource_type"] == "model"
+        and node["schema"] == MARTS_SCHEMA
+        and node["config"]["materialized"] in _TABLE_MATERIALIZATIONS
+    )
+
+
+def export_marts(warehouse: Path, destination: Path, marts: Iterable[str]) -> list[Path]:
+    """Write each of `marts` present as a table in schema `marts` as Parquet into a fresh folder,
+    then swap it in for `destination`; return the files as they lie in `destination`."""
+    staging, old = _siblings(destination)
+    _recover(destination, staging, old)
+    staging.mkdir(parents=True)
+    if destination.is_dir():  # the new folder keeps the access rights the home gave marts/
+        os.chmod(staging, destination.stat().st_mode & 0o7777)
+    names = []
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        for table in _mart_tables(connection):
-            path = destination / f"{table}.parquet"
-            partial = path.with_suffix(".parquet.partial")
+        for table in _present(connection, marts):
+            path = staging / f"{table}.parquet"
             connection.execute(
-                f"copy (select * from marts.\"{table}\") to '{partial}' (format parquet)"
+                f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{path}' (format parquet)"
             )
-            partial.replace(path)
-            written.append(path)
-    _remove_stale(destination, keep=set(written))
-    return written
+            _fsync(path)
+            names.append(path.name)
+    _carry_over_foreign(destination, staging)
+    _fsync(staging)
+    _swap_in(staging, destination, old)
+    return [destination / name for name in names]
 
 
-def _mart_tables(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    return [
-        name
-        for (name,) in connection.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'marts' order by table_name"
-        ).fetchall()
-    ]
+def _siblings(destination: Path) -> tuple[Path, Path]:
+    return (destination.with_name(f".{destination.name}.new"),
+            destination.with_name(f".{destination.name}.old"))
 
 
-def _remove_stale(destination: Path, keep: set[Path]) -> None:
-    """Parquet files (and partial ones of an interrupted export) that this export did not write."""
-    for path in [*destination.glob("*.parquet"), *destination.glob("*.parquet.partial")]:
-        if path not in keep:
-            path.unlink(missing_ok=True)
+def _present(connection: duckdb.DuckDBPyConnection, marts: Iterable[str]) -> list[str]:
+    """The wanted marts that exist as tables (a model left out of this build may be absent)."""
+    tables = {name for (name,) in connection.execute(
+        "select table_name from duckdb_tables() where schema_name = ?", [MARTS_SCHEMA]).fetchall()}
+    return sorted(set(marts) & tables)
+
+
+def _recover(destination: Path, staging: Path, old: Path) -> None:
+    """Undo what a kill during an earlier export left: a half-written new folder, and with the
+    two-rename fallback an old folder moved aside but not yet replaced."""
+    if old.exists() and not destination.exists():
+        old.rename(destination)
+    for leftover in (staging, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
+def _carry_over_foreign(destination: Path, staging: Path) -> None:
+    if not destination.is_dir():
+        return
+    for path in destination.iterdir():
+        if path.is_file() and not path.name.endswith((".parquet", ".parquet.partial")):
+            os.link(path, staging / path.name)
+
+
+def _swap_in(staging: Path, destination: Path, old: Path) -> None:
+    if not destination.exists():
+        staging.rename(destination)
+    elif _exchange(staging, destination):
+        shutil.rmtree(staging)  # now holds the previous export
+    else:
+        destination.rename(old)
+        staging.rename(destination)
+        shutil.rmtree(old)
+    _fsync(destination.parent)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2); False where that is not available."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    done = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                     _RENAME_EXCHANGE) == 0
+    if not done and ctypes.get_errno() not in (22, 38, 95):  # EINVAL/ENOSYS/EOPNOTSUPP: fall back
+        raise OSError(ctypes.get_errno(), f"cannot swap {first.name} and {second.name}")
+    return done
+

@@ -32,16 +32,18 @@ def public_marts(project: Path = DBT_PROJECT_DIR) -> list[str]:
     return sorted(path.stem for path in (project / "models" / "marts").rglob("*.sql"))
 
 
-def write_marts_db(home: Home) -> list[str]:
+def write_marts_db(home: Home, marts: list[str] | None = None) -> list[str]:
     """Copy the public marts present in the warehouse into a new `home.marts_db`; return their
-    names. The caller holds the writer lock (the warehouse is only read here)."""
+    names. `marts`: the build's mart models (from dbt's manifest, as the Parquet export uses);
+    without it, the project's `models/marts/` models. The caller holds the writer lock (the
+    warehouse is only read here)."""
     target = home.marts_db
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     with duckdb.connect(str(partial)) as connection:
         connection.execute(f"attach '{_quoted(home.warehouse)}' as warehouse (read_only)")
-        tables = _present(connection, public_marts())
+        tables = _present(connection, public_marts() if marts is None else marts)
         for table in tables:
             # bulk copy inside DuckDB; the row order of the mart is kept
             connection.execute(

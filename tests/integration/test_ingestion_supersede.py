@@ -138,3 +138,27 @@ def _tables_holding(home: Home, person_key: str) -> list[str]:
         if scalar(home, f'select count(*) from {schema}.{table} where "{column}" = ?', [person_key]):
             found.append(f"{schema}.{table}")
     return sorted(set(found))
+
+
+def test_an_applied_withdrawal_leaves_an_erasure_pending_until_the_file_is_rewritten(tmp_path):
+    from helpers.erasure import hidden_rows
+
+    from sammen import erasure
+
+    home = new_home(tmp_path)
+    gone, kept = key(1), key(2)
+    deliver(home, "enrolments__20250301.csv", csv_text(rows("enrolments", {"enrolment_id": "E1", "person_key": gone},
+                                                           {"enrolment_id": "E2", "person_key": kept})))
+    run(home)
+    assert not erasure.is_pending(home.warehouse)
+    # WHEN the person withdraws and only ingestion runs (twice: the second run has nothing new)
+    deliver(home, "consent_withdrawals__20250302.csv", csv_text(rows("consent_withdrawals", {"person_key": gone})))
+    run(home)
+    run(home)
+    # THEN the erasure is pending, once, in the ledger: the next transform will rewrite the file
+    assert erasure.is_pending(home.warehouse)
+    assert query(home, "select count(*), sum(rows_erased) from ledger.erasures where completed_at is null") == [(1, 1)]
+    # WHEN it is completed THEN nothing is pending and no deleted row or free block is left
+    assert erasure.complete_pending(home.warehouse) is not None
+    assert not erasure.is_pending(home.warehouse)
+    assert hidden_rows(home.warehouse) == []
