@@ -16,7 +16,7 @@ def _publish_command(args: argparse.Namespace) -> int:
     settings = Settings().with_overrides(
         cutoff=args.cutoff, disclosure_threshold=args.disclosure_threshold
     )
-    report = publish(Home.at(args.home), settings, Progress(quiet=args.quiet))
+    report = publish(Home.existing(args.home), settings, Progress(quiet=args.quiet))
     print(report)
     return 0
 

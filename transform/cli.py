@@ -16,7 +16,7 @@ from sammen.settings import Settings
 def _transform_command(args: argparse.Namespace) -> int:
     import transform
 
-    home = Home.at(args.home)
+    home = Home.existing(args.home)
     settings = Settings().with_overrides(cutoff=args.cutoff)
     cutoff = settings.cutoff or _computed_cutoff(home)
     progress = Progress(quiet=args.quiet)
@@ -40,7 +40,7 @@ def _computed_cutoff(home: Home) -> dt.date:
 def _query_command(args: argparse.Namespace) -> int:
     from transform.query import format_table, run_query
 
-    columns, rows = run_query(Home.at(args.home), args.sql)
+    columns, rows = run_query(Home.existing(args.home), args.sql)
     if args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
