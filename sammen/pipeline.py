@@ -55,6 +55,7 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
             with progress.stage("ingest"):
                 report = ingestion.ingest(home, settings, progress, run_id=run_id)
                 progress.say(str(report))
+                _warn(report, progress)
             cutoff = settings.cutoff or compute_cutoff(home)
             runs.set_cutoff(home, run_id, cutoff)
             progress.say(f"cutoff: {cutoff.isoformat()}")
@@ -68,6 +69,16 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
         result = RunResult(run_id, cutoff, report)
         runs.finish(home, run_id, result.status, night_counts(report))
     return result
+
+
+def _warn(report: Any, progress: Progress) -> None:
+    """The night's failures and warnings at WARNING, by name (file, dataset, check; no values)."""
+    for file in report.failed_files:
+        progress.warn(f"rejected: {file.source}/{file.name}")
+    for check in report.failed_checks:
+        progress.warn(f"check failed: {check.dataset or '-'} {check.check_name}")
+    for check in report.warnings:
+        progress.warn(f"late source: {check.check_name}")
 
 
 def night_counts(report: Any) -> dict[str, int]:
