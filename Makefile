@@ -8,7 +8,6 @@ HOME_DIR ?= var
 PERSONS ?= 2000
 SEED ?= 7
 
-export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 

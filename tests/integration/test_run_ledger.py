@@ -52,6 +52,13 @@ def test_run_records_itself_and_publishes_under_its_run_id(tmp_path):
     # AND the published manifest carries the run's id
     manifest = json.loads((home.published / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["run_id"] == summary["run_id"]
+    # AND nothing is optional: the publish wrote the board report, ingestion the GX results
+    assert "report.html" in manifest["files"] and (home.published / "report.html").stat().st_size > 0
+    assert list((home.docs / "gx" / "results").rglob("*.json"))
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        gx_checks = con.execute("select count(*) from ledger.checks where engine = 'gx' and run_id = ?",
+                                [summary["run_id"]]).fetchone()[0]
+    assert gx_checks > 0
     # AND `sammen ledger` shows the run
     ledger = _sammen("ledger", "--home", str(home.root))
     assert ledger.returncode == 0
