@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -64,7 +65,8 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
             with progress.stage("publish"):
                 publishing.publish(home, settings.with_overrides(cutoff=cutoff), progress)
         except BaseException:
-            runs.finish(home, run_id, "error", {})
+            with contextlib.suppress(Exception):  # the stage's error is the one to report
+                runs.finish(home, run_id, "error", {})
             raise
         result = RunResult(run_id, cutoff, report)
         runs.finish(home, run_id, result.status, night_counts(report))
