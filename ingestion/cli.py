@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from sammen import arguments
+from sammen import arguments, exit_codes, runs
+
+RUNS_SHOWN = 10
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,19 +57,20 @@ def _ingest(args: argparse.Namespace) -> int:
 
     settings = Settings().with_overrides(quarantine_threshold=args.quarantine_threshold)
     try:
-        report = ingest(Home.at(args.home), settings, Progress(quiet=args.quiet))
+        report = ingest(Home.existing(args.home), settings, Progress(quiet=args.quiet))
     except WarehouseBusy as busy:
         print(f"sammen ingest: {busy}", file=sys.stderr)
-        return 3
+        return exit_codes.BUSY
     print(report)
-    return 0
+    return exit_codes.CLEAN if report.clean else exit_codes.FAILURES
 
 
 def _ledger(args: argparse.Namespace) -> int:
     from ingestion.files import shown
     from ingestion.ledger import check_summary, connect_read_only, last_run_id, recent_files
+    from sammen.home import Home
 
-    con = connect_read_only(args.home)
+    con = connect_read_only(Home.existing(args.home))
     if con is None:
         print(f"no warehouse yet in {args.home}: run `sammen ingest --home {args.home}` first")
         return 0
@@ -75,6 +78,7 @@ def _ledger(args: argparse.Namespace) -> int:
         files = recent_files(con, args.limit)
         run_id = last_run_id(con)
         summary = check_summary(con, run_id) if run_id else []
+        nights = runs.recent(con, RUNS_SHOWN)
     finally:
         con.close()
     print(f"{'id':>4}  {'received':<16}  {'source/file':<44} {'status':<9} {'read':>7} {'loaded':>7} {'quar.':>6}  reason")
@@ -82,12 +86,29 @@ def _ledger(args: argparse.Namespace) -> int:
         where = shown(f"{f.source}/{f.file_name}" if f.source else f.file_name)
         print(f"{f.file_id:>4}  {f.received_at:%Y-%m-%d %H:%M}  {where:<44} {f.status:<9} "
               f"{f.rows_read or 0:>7} {f.rows_loaded or 0:>7} {f.rows_quarantined or 0:>6}  {_short(shown(f.reason or ''))}")
+    _print_runs(nights)
     if summary:
         print(f"\nchecks of run {run_id}:")
         print(f"  {'engine':<6} {'kind':<13} {'dataset':<20} {'passed':>6} {'failed':>6} {'failures':>9}")
         for engine, kind, dataset, passed, failed, rows in summary:
             print(f"  {engine:<6} {kind:<13} {dataset:<20} {passed:>6} {failed:>6} {rows:>9}")
     return 0
+
+
+def _print_runs(nights: list) -> None:
+    """The latest `sammen run`s from ledger.runs (sammen.runs), newest first."""
+    if not nights:
+        return
+    print(f"\nruns (latest {RUNS_SHOWN}):")
+    print(f"  {'run_id':<22} {'started':<16} {'finished':<16} {'cutoff':<10} {'status':<9} "
+          f"{'loaded':>6} {'rejected':>8} {'dupl.':>5} {'rows':>8} {'quar.':>6} {'failed':>6} {'warn.':>5}")
+    for night in nights:
+        c = {name: value if value is not None else "-" for name, value in night.counts.items()}
+        finished = f"{night.finished_at:%Y-%m-%d %H:%M}" if night.finished_at else "-"
+        cutoff = night.cutoff.isoformat() if night.cutoff else "-"
+        print(f"  {night.run_id:<22} {night.started_at:%Y-%m-%d %H:%M} {finished:<16} {cutoff:<10} "
+              f"{night.status:<9} {c['files_loaded']:>6} {c['files_rejected']:>8} {c['files_duplicate']:>5} "
+              f"{c['rows_loaded']:>8} {c['rows_quarantined']:>6} {c['checks_failed']:>6} {c['warnings']:>5}")
 
 
 def _short(text: str | None, width: int = 70) -> str:

@@ -18,15 +18,13 @@ For each file in landing/<source>/ (in delivery order):
   to ledger.files. Only after COMMIT is the file moved (archive/ or rejected/ with a reason file),
   so a kill at any point leaves the file either fully loaded and recorded or not at all.
 Before the files, restricted files past their retention are purged (`purge`).
-Then resolution rebuilds resolved.* (see `resolve`), and the Great Expectations batch checks run
-if the `validation` package is installed. Everything happens under the warehouse's writer lock.
+Then resolution rebuilds resolved.* (see `resolve`), and the Great Expectations batch checks run.
+Everything happens under the warehouse's writer lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import os
 import secrets
 import tempfile
@@ -120,7 +118,7 @@ def ingest(
                                          hasher, progress)
                     if outcome is not None:
                         report.files.append(outcome)
-                        progress.say(outcome.line())
+                        (progress.warn if outcome.status == "rejected" else progress.say)(outcome.line())
                     else:
                         report.waiting.append(f"{file.source}/{file.display_name}")
             resolving = time.perf_counter()
@@ -514,10 +512,9 @@ def _file_checks(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> list[C
 
 
 def _batch_checks(home: Home, con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
-    """Great Expectations batch checks, when the `validation` package is installed."""
-    if importlib.util.find_spec("validation") is None:
-        return
-    validation = importlib.import_module("validation")
+    """Great Expectations batch checks (`validation`), recorded in ledger.checks and the report."""
+    import validation  # late: validation imports GX, which takes seconds to import
+
     validation.run_batch_checks(home, con, report.run_id)
     rows = con.execute(
         """select engine, dataset, check_name, check_kind, column_name, checked,

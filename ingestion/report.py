@@ -53,6 +53,26 @@ class IngestReport:
         return [f for f in self.files if f.status == "rejected"]
 
     @property
+    def failed_checks(self) -> list[CheckResult]:
+        """Great Expectations checks that failed this run and fail the night (not the warnings:
+        `validation.batches.is_warning`)."""
+        from validation.batches import is_warning
+
+        return [c for c in self.checks if c.engine == "gx" and c.failed and not is_warning(c.check_name)]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        """Failed GX checks that only warn (a late source)."""
+        from validation.batches import is_warning
+
+        return [c for c in self.checks if c.engine == "gx" and c.failed and is_warning(c.check_name)]
+
+    @property
+    def clean(self) -> bool:
+        """No file rejected and no GX check failed (warnings allowed): exit code 0."""
+        return not self.failed_files and not self.failed_checks
+
+    @property
     def rows_loaded(self) -> int:
         return sum(f.rows_loaded for f in self.files)
 

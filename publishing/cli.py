@@ -17,7 +17,7 @@ def _publish_command(args: argparse.Namespace) -> int:
     settings = Settings().with_overrides(
         cutoff=args.cutoff, disclosure_threshold=args.disclosure_threshold
     )
-    report = publish(Home.at(args.home), settings, Progress(quiet=args.quiet))
+    report = publish(Home.existing(args.home), settings, Progress(quiet=args.quiet), target=args.target)
     print(report)
     return 0
 
@@ -70,5 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--disclosure-threshold", type=int,
         help="smallest count that may be published (default 5; may only be raised)",
     )
+    parser.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb",
+                        help="where marts.indicators is read (postgres: SAMMEN_PG_DBNAME, default sammen)")
     arguments.quiet(parser)
     parser.set_defaults(func=_publish_command)

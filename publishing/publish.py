@@ -19,7 +19,6 @@ Decisions where the spec is silent:
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import io
 import json
 import math
@@ -34,10 +33,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from ingestion.ledger import compute_cutoff
 from publishing import releases
 from publishing.catalogue import CATALOGUE_PATH, Catalogue, load_catalogue
 from publishing.disclosure import COLUMNS, CONTROL_COLUMNS, check_controlled, control
 from publishing.outputs import PublishedFolder
+from publishing.report import render
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
@@ -90,14 +91,18 @@ class PublishReport:
         )
 
 
-def publish(home: Home, settings: Settings, progress: Progress) -> PublishReport:
+def publish(home: Home, settings: Settings, progress: Progress, *, target: str = "duckdb") -> PublishReport:
     """Control the indicators of the warehouse against every earlier release, record the release
-    and (re)write DIR/published/."""
+    and (re)write DIR/published/.
+
+    `target="postgres"`: marts.indicators is read from the PostgreSQL target
+    (`transform.postgres.database_name()`); run id, cutoff and the release ledger stay in the
+    DuckDB warehouse."""
     catalogue = load_catalogue()
     home.ensure()
     threshold = settings.disclosure_threshold
     with writer_lock(home):
-        raw, run_id, cutoff = _read_warehouse(home, settings)
+        raw, run_id, cutoff = _read_warehouse(home, settings, target)
         with duckdb.connect(str(home.warehouse)) as connection:
             releases.ensure(connection)
             guard = releases.guard_on()
@@ -137,22 +142,31 @@ def publish(home: Home, settings: Settings, progress: Progress) -> PublishReport
     return report
 
 
-def _read_warehouse(home: Home, settings: Settings) -> tuple[pd.DataFrame, str, dt.date]:
+def _read_warehouse(home: Home, settings: Settings, target: str = "duckdb") -> tuple[pd.DataFrame, str, dt.date]:
     if not home.warehouse.exists():
         raise PublishError(f"no warehouse at {home.warehouse}: run `sammen run` first")
     with duckdb.connect(str(home.warehouse), read_only=True) as connection:
-        if not _has_table(connection, "marts", "indicators"):
+        if target == "postgres":
+            raw = _postgres_indicators()
+        elif not _has_table(connection, "marts", "indicators"):
             raise PublishError(
                 f"{home.warehouse} has no marts.indicators: run `sammen transform` "
                 "(or `sammen run`) before publishing"
             )
-        raw = connection.sql(f"select {', '.join(COLUMNS)} from marts.indicators").df()
+        else:
+            raw = connection.sql(f"select {', '.join(COLUMNS)} from marts.indicators").df()
         run_id, run_cutoff = _latest_run(connection)
     cutoff = settings.cutoff or run_cutoff or _ledger_cutoff(home)
     if cutoff is None:
         raise PublishError("the cutoff of the marts is unknown: pass --cutoff YYYY-MM-DD")
     run_id = run_id or "publish-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return raw, run_id, cutoff
+
+
+def _postgres_indicators() -> pd.DataFrame:
+    from transform import postgres
+
+    return postgres.read_table(postgres.database_name(), "marts", "indicators").select(COLUMNS).to_pandas()
 
 
 def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -184,10 +198,6 @@ def _latest_run(connection: duckdb.DuckDBPyConnection) -> tuple[str | None, dt.d
 
 
 def _ledger_cutoff(home: Home) -> dt.date | None:
-    try:
-        from ingestion.ledger import compute_cutoff
-    except ImportError:
-        return None
     try:
         return compute_cutoff(home)
     except Exception:  # noqa: BLE001 - no accepted file yet: the caller asks for --cutoff
@@ -280,10 +290,8 @@ def _write(
         folder.write_bytes("catalogue.yaml", CATALOGUE_PATH.read_bytes())
         counts = {name: rows for name in folder.written if name.startswith("indicators")}
         counts["catalogue.yaml"] = len(catalogue.indicators)
-        html = render_report(home, table, info, progress)
-        if html is not None:
-            folder.write_text("report.html", html)
-            counts["report.html"] = 1
+        folder.write_text("report.html", render_report(home, table, info, progress))
+        counts["report.html"] = 1
         manifest = {
             **info,
             "files": {
@@ -298,17 +306,9 @@ def _write(
 
 def render_report(
     home: Home, table: pd.DataFrame, info: dict[str, Any], progress: Progress
-) -> str | None:
-    """The board report's HTML, when the report package is installed; None otherwise."""
-    try:
-        from publishing.report import render
-    except ImportError:
-        progress.say("report: publishing.report not available, report.html skipped")
-        return None
+) -> str:
+    """The board report's HTML (`publishing.report.render`)."""
     catalogue_raw = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
-    names = list(inspect.signature(render).parameters)
-    if names and names[0] == "home":
-        return render(home, table.copy(), catalogue_raw, dict(info))
     return render(table.copy(), catalogue_raw, dict(info))
 
 

@@ -32,6 +32,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def show_progress() -> None:
+    """Progress lines (logger `sammen.progress`, INFO and up) on stderr as plain lines, warnings
+    prefixed; `--quiet` silences them at the source (`Progress.quiet`)."""
+    from sammen.progress import LOG
+
+    if any(getattr(handler, "_sammen", False) for handler in LOG.handlers):
+        return
+    handler = _Stderr()
+    handler.setFormatter(_ProgressFormat())
+    handler._sammen = True  # type: ignore[attr-defined]
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
+    LOG.propagate = False
+
+
+class _Stderr(logging.StreamHandler):
+    """stderr as it is when a line is written (tests replace it), not as it was at start."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+class _ProgressFormat(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        return f"warning: {text}" if record.levelno >= logging.WARNING else text
+
+
 def main(argv: list[str] | None = None) -> int:
     restrict_umask()  # before anything is written: owner-only files (sammen/home.py says why)
     parser = build_parser()
@@ -40,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    show_progress()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

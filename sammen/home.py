@@ -49,6 +49,10 @@ def share_with_group(folder: Path) -> None:
     _repair(folder, SHARED_DIR, SHARED_FILE)
 
 
+class HomeNotFound(FileNotFoundError):
+    """`--home` names no sammen home: commands that read a home never create one by accident."""
+
+
 @dataclass(frozen=True)
 class Home:
     root: Path
@@ -56,6 +60,20 @@ class Home:
     @classmethod
     def at(cls, root: str | Path) -> Home:
         return cls(Path(root).expanduser().resolve())
+
+    @classmethod
+    def existing(cls, root: str | Path) -> Home:
+        """The home at `root`, which must exist: a folder holding `landing/` or `warehouse/`.
+
+        Only `sammen synth` and `sammen run --init` create a home (`Home.at(...).ensure()`); every
+        other command refuses a mistyped path instead of filling it with empty folders."""
+        home = cls.at(root)
+        if not (home.landing.is_dir() or home.warehouse_dir.is_dir()):
+            raise HomeNotFound(
+                f"no sammen home at {home.root} (no landing/ or warehouse/ folder): check --home, "
+                "or create one with `sammen synth` or `sammen run --init`"
+            )
+        return home
 
     @property
     def landing(self) -> Path:

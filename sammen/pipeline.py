@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
 
-from sammen import arguments
+from sammen import arguments, exit_codes, runs
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
@@ -15,42 +19,120 @@ STAGES = ("ingest", "transform", "publish")
 SUMMARY_INDICATORS = ("cohort_size", "stay_rate_pre", "stay_rate_post", "retained_6m_share")
 
 
-def run(home: Home, settings: Settings, progress: Progress) -> dt.date:
-    """Run every stage under the writer lock; return the cutoff used."""
+@dataclass(frozen=True)
+class RunResult:
+    """What `run` did: its id (ledger.runs, ledger.files, manifest.json), cutoff and night."""
+
+    run_id: str
+    cutoff: dt.date
+    report: Any  # ingestion.IngestReport
+
+    @property
+    def exit_code(self) -> int:
+        return exit_codes.CLEAN if self.report.clean else exit_codes.FAILURES
+
+    @property
+    def status(self) -> str:
+        return "clean" if self.report.clean else "failures"
+
+
+def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
+    """Run every stage under the writer lock, recorded in ledger.runs; return what it did.
+
+    A rejected file or a failed check does not stop the night: the rest is loaded, built and
+    published, and the result's status says `failures` (exit code 2)."""
     import ingestion
     import publishing
     import transform
     from ingestion.ledger import compute_cutoff
+    from ingestion.load import new_run_id
     from sammen.lock import writer_lock
 
     home.ensure()
+    run_id = new_run_id()
     with writer_lock(home):
-        with progress.stage("ingest"):
-            report = ingestion.ingest(home, settings, progress)
-            progress.say(str(report))
-        cutoff = settings.cutoff or compute_cutoff(home)
-        progress.say(f"cutoff: {cutoff.isoformat()}")
-        with progress.stage("transform"):
-            transform.build(home, settings, cutoff, progress)
-        with progress.stage("publish"):
-            publishing.publish(home, settings.with_overrides(cutoff=cutoff), progress)
-    return cutoff
+        runs.start(home, run_id)
+        try:
+            with progress.stage("ingest"):
+                report = ingestion.ingest(home, settings, progress, run_id=run_id)
+                progress.say(str(report))
+                _warn(report, progress)
+            cutoff = settings.cutoff or compute_cutoff(home)
+            runs.set_cutoff(home, run_id, cutoff)
+            progress.say(f"cutoff: {cutoff.isoformat()}")
+            with progress.stage("transform"):
+                transform.build(home, settings, cutoff, progress)
+            with progress.stage("publish"):
+                publishing.publish(home, settings.with_overrides(cutoff=cutoff), progress)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the stage's error is the one to report
+                runs.finish(home, run_id, "error", {})
+            raise
+        result = RunResult(run_id, cutoff, report)
+        runs.finish(home, run_id, result.status, night_counts(report))
+    return result
+
+
+def _warn(report: Any, progress: Progress) -> None:
+    """The night's failures and warnings at WARNING, by name (file, dataset, check; no values)."""
+    for file in report.failed_files:
+        progress.warn(f"rejected: {file.source}/{file.name}")
+    for check in report.failed_checks:
+        progress.warn(f"check failed: {check.dataset or '-'} {check.check_name}")
+    for check in report.warnings:
+        progress.warn(f"late source: {check.check_name}")
+
+
+def night_counts(report: Any) -> dict[str, int]:
+    """The counts ledger.runs and `--json` report for one night (names of runs.COUNTS)."""
+    return {
+        "files_loaded": report.count("loaded"), "files_rejected": report.count("rejected"),
+        "files_duplicate": report.count("duplicate"), "rows_loaded": report.rows_loaded,
+        "rows_quarantined": report.rows_quarantined, "checks_failed": len(report.failed_checks),
+        "warnings": len(report.warnings),
+    }
+
+
+def summary_json(home: Home, result: RunResult, progress: Progress) -> str:
+    """The summary for monitoring: run id, status, exit code, counts, failures by name, paths,
+    stage timings and the headline indicators (aggregates only, as published)."""
+    report = result.report
+    document = {
+        "run_id": result.run_id, "status": result.status, "exit_code": result.exit_code,
+        "cutoff": result.cutoff.isoformat(), **night_counts(report),
+        "rejected_files": [{"file": f.name, "source": f.source, "reason": f.reason} for f in report.failed_files],
+        "failed_checks": [{"dataset": c.dataset, "check": c.check_name} for c in report.failed_checks],
+        "warning_checks": [{"dataset": c.dataset, "check": c.check_name} for c in report.warnings],
+        "indicators": _headline_rows(home),
+        "paths": {"warehouse": str(home.warehouse), "marts": str(home.marts),
+                  "published": str(home.published), "docs": str(home.docs)},
+        "stage_seconds": {name: round(seconds, 1) for name, seconds in progress.timings.items() if name in STAGES},
+    }
+    return json.dumps(document, indent=2)
+
+
+def _headline_rows(home: Home) -> list[dict[str, str]]:
+    """SUMMARY_INDICATORS for programme=all, municipality=all, from the published CSV."""
+    published = home.published / "indicators.csv"
+    if not published.exists():
+        return []
+    with published.open(encoding="utf-8") as handle:
+        rows = [
+            row
+            for row in csv.DictReader(handle)
+            if row["indicator_id"] in SUMMARY_INDICATORS
+            and row["programme"] == "all"
+            and row["municipality"] == "all"
+        ]
+    rows.sort(key=lambda row: (SUMMARY_INDICATORS.index(row["indicator_id"]), row["period"]))
+    return rows
 
 
 def summary(home: Home, cutoff: dt.date, progress: Progress) -> str:
     """A short readable summary: a few indicators (programme=all, municipality=all), paths, timings."""
     lines = [f"sammen run finished; cutoff {cutoff.isoformat()}", ""]
-    published = home.published / "indicators.csv"
-    if published.exists():
-        with published.open(encoding="utf-8") as handle:
-            rows = [
-                row
-                for row in csv.DictReader(handle)
-                if row["indicator_id"] in SUMMARY_INDICATORS
-                and row["programme"] == "all"
-                and row["municipality"] == "all"
-            ]
-        rows.sort(key=lambda row: (SUMMARY_INDICATORS.index(row["indicator_id"]), row["period"]))
+    rows = _headline_rows(home)
+    if rows:
         lines.append(f"{'indicator':<20} {'period':<8} {'value':>10} {'persons':>8}")
         for row in rows:
             value = row["value"] or ("<5" if row["suppressed"] == "true" else "")
@@ -77,14 +159,25 @@ def summary(home: Home, cutoff: dt.date, progress: Progress) -> str:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    home = Home.at(args.home)
+    home = Home.at(args.home).ensure() if args.init else Home.existing(args.home)
     settings = Settings().with_overrides(
         cutoff=args.cutoff, quarantine_threshold=args.quarantine_threshold
     )
     progress = Progress(quiet=args.quiet)
-    cutoff = run(home, settings, progress)
-    print(summary(home, cutoff, progress))
-    return 0
+    result = run(home, settings, progress)
+    if args.json:
+        print(summary_json(home, result, progress))
+    else:
+        print(summary(home, result.cutoff, progress))
+        print(_night_line(result))
+    return result.exit_code
+
+
+def _night_line(result: RunResult) -> str:
+    report = result.report
+    return (f"run {result.run_id}: {result.status} (exit code {result.exit_code}); "
+            f"{len(report.failed_files)} file(s) rejected, {len(report.failed_checks)} check(s) failed, "
+            f"{len(report.warnings)} warning(s)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -97,4 +190,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     arguments.cutoff(parser)
     arguments.quarantine_threshold(parser)
     arguments.quiet(parser)
+    parser.add_argument("--init", action="store_true", help="create the home if it does not exist")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON (for monitoring)")
     parser.set_defaults(func=_run_command)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from sammen import arguments
 from sammen.home import Home
@@ -28,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from synthetic.delivery import synthesise
 
     home = Home.at(args.home).ensure()
-    progress = Progress(stream=sys.stderr)  # the stream of now, not of import time
+    progress = Progress()  # to the log; the command shows it on stderr
     report = synthesise(home, persons=args.persons, seed=args.seed, years=args.years,
                         progress=progress)
     print(f"sammen synth: {report} into {home.landing} "

@@ -49,7 +49,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
         [*sammen_command(), "run", "--home", str(home.root)],
         capture_output=True, text=True, env=env, timeout=900,
     )
-    assert run.returncode == 0, (run.stdout[-3000:], run.stderr[-6000:])
+    # 2: finished with failed checks (sammen/exit_codes.py): the synthetic NGO data fail one on purpose
+    assert run.returncode in (0, 2), (run.stdout[-3000:], run.stderr[-6000:])
     return DemoRun(home, synth, run)
 
 

@@ -63,7 +63,7 @@ def build(
     exclude: tuple[str, ...] = (),
     docs: bool = True,
 ) -> BuildResult:
-    """Build the marts for `cutoff`; on DuckDB also publish dbt docs and the Parquet marts.
+    """Build the marts for `cutoff`, then publish dbt docs and the Parquet marts (either target).
 
     `exclude` takes dbt selectors left out of the build (tests use it to build only the outcome
     marts, without the indicators); `docs=False` skips dbt docs (tests, to save time).
@@ -78,7 +78,7 @@ def build(
     env = {"SAMMEN_WAREHOUSE": str(home.warehouse)}
     with writer_lock(home):
         if target == "postgres":
-            database = postgres_database or postgres.DEFAULT_DATABASE
+            database = postgres_database or postgres.database_name()
             env |= postgres.environment(database)
             with progress.stage(f"copy resolved tables to PostgreSQL database {database}"):
                 postgres.copy_resolved(home.warehouse, database)
@@ -98,15 +98,20 @@ def build(
             if target == "duckdb":
                 _drop_leftover_relations(home.warehouse)
             state.remember(variables, cutoff)
-        if target == "duckdb":
-            if docs and not (nightly and _docs_current(home)):
-                with progress.stage("dbt docs generate"):
-                    invoke(["docs", "generate", "--static"], paths, target, variables, env)
-                    _publish_docs(paths.target, home.docs / "dbt")
-            with progress.stage("export marts to Parquet"):
+        # Both targets: the data dictionary (dbt docs, from the target's own catalogue) and the
+        # Parquet marts (from the target's own marts schema).
+        if docs and not (nightly and _docs_current(home)):
+            with progress.stage("dbt docs generate"):
+                invoke(["docs", "generate", "--static"], paths, target, variables, env)
+                _publish_docs(paths.target, home.docs / "dbt")
+        with progress.stage("export marts to Parquet"):
+            if target == "postgres":
+                exported = postgres.export_marts(database, home.marts)
+            else:
                 marts = export.mart_models(paths.target / "manifest.json")
                 exported = export.export_marts(home.warehouse, home.marts, marts)
-                progress.say(f"exported {len(exported)} marts to {home.marts}")
+            progress.say(f"exported {len(exported)} marts to {home.marts}")
+        if target == "duckdb":
             martsdb.write_marts_db(home, marts)  # the evaluators' marts-only database (sammen query)
             _complete_erasure(home, progress)
     kinds = [str(node.node.resource_type) for node in nodes]  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from sammen.settings import Settings
 def _transform_command(args: argparse.Namespace) -> int:
     import transform
 
-    home = Home.at(args.home)
+    home = Home.existing(args.home)
     settings = Settings().with_overrides(cutoff=args.cutoff)
     cutoff = settings.cutoff or _computed_cutoff(home)
     progress = Progress(quiet=args.quiet)
@@ -42,7 +42,7 @@ def _query_command(args: argparse.Namespace) -> int:
 
     settings = Settings()
     cap_process_memory(settings)
-    columns, rows = run_query(Home.at(args.home), args.sql, settings)
+    columns, rows = run_query(Home.existing(args.home), args.sql, settings)
     if args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)

@@ -28,7 +28,7 @@ def test_ingest_dag_runs_with_airflow_dags_test(tmp_path, metadata_db):
     af.run_cli(["dags", "reserialize"], env)
 
     # WHEN the region's ingest DAG runs through `airflow dags test`
-    af.run_cli(["dags", "test", "sammen_ingest_region"], env, timeout=300)
+    result = af.run_cli(["dags", "test", "sammen_ingest_region"], env, timeout=300)
 
     # THEN every region file is in the ledger as loaded, and each loaded dataset emitted an event
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
@@ -54,3 +54,29 @@ def test_ingest_dag_runs_with_airflow_dags_test(tmp_path, metadata_db):
         metadata_db, "select state from dag_run where dag_id = 'sammen_ingest_region'"
     )
     assert states == [("success",)]
+    # AND sammen's progress is in the task log (`dags test` runs the task in-process and writes
+    # its log to the console) at level info, never at error
+    progress = _progress_records(result.stdout + result.stderr)
+    assert any("loaded" in text for level, text in progress if level == "info"), (result.stdout + result.stderr)[-3000:]
+    assert not [text for level, text in progress if level in ("error", "critical")]
+
+
+def _progress_records(output: str) -> list[tuple[str, str]]:
+    """(level, line) of every line that logger sammen.progress wrote, as Airflow rendered it:
+    `... [info     ] message [sammen.progress] ...` (console) or JSON with "logger"."""
+    import json
+    import re
+
+    records = []
+    for line in output.splitlines():
+        if "sammen.progress" not in line:
+            continue
+        try:
+            record = json.loads(line)
+            records.append((str(record.get("level", "")).lower(), str(record.get("event", ""))))
+            continue
+        except ValueError:
+            pass
+        level = re.search(r"\[\s*(debug|info|warning|error|critical)\s*\]", line, re.IGNORECASE)
+        records.append((level.group(1).lower() if level else "", line))
+    return records

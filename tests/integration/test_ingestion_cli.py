@@ -23,7 +23,7 @@ def test_ingest_and_ledger_commands(tmp_path, capsys):
     home = new_home(tmp_path)
     deliver(home, "sessions__20250301.csv", sessions())
     deliver(home, "attendance__20250301.csv", "nonsense")
-    assert main(["ingest", "--home", str(home.root), "--quiet"]) == 0
+    assert main(["ingest", "--home", str(home.root), "--quiet"]) == 2  # a file was rejected
     out = capsys.readouterr().out
     assert "1 loaded, 1 rejected" in out and "conformance" in out
     assert main(["ledger", "--home", str(home.root)]) == 0

@@ -15,17 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from contracts import CONTRACTS
+from publishing import publish
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
 from transform import build, postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-# dbt unit tests do not depend on the data; they run once in test_transform_build.py.
-NO_UNIT_TESTS = ("test_type:unit",)
 EXPECTED_MARTS = {
     "cohort", "admission_outcomes", "participation_outcomes", "coherence_outcomes",
     "wellbeing_outcomes", "indicators",
@@ -57,16 +57,51 @@ def _copy_resolved(source: Path, destination: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def on_postgres(demo_home: Home, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    database = f"sammen_test_{uuid.uuid4().hex[:12]}"
-    scratch = Home.at(tmp_path_factory.mktemp("pg_scratch")).ensure()
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    return Home.at(tmp_path_factory.mktemp("pg_scratch")).ensure()
+
+
+@pytest.fixture(scope="module")
+def on_postgres(demo_home: Home, scratch: Home) -> Iterator[str]:
+    """The full build on PostgreSQL: every model, data test and unit test, docs and Parquet."""
+    database = f"sammen_test_h_prod_{uuid.uuid4().hex[:8]}"
     assert _copy_resolved(demo_home.warehouse, scratch.warehouse) == len(CONTRACTS)
     try:
-        build(scratch, Settings(), _demo_cutoff(demo_home), Progress(quiet=True), target="postgres",
-              postgres_database=database, exclude=NO_UNIT_TESTS, docs=False)
+        result = build(scratch, Settings(), _demo_cutoff(demo_home), Progress(quiet=True),
+                       target="postgres", postgres_database=database)
+        assert result.tests > 0
         yield database
     finally:
         postgres.drop_database(database)
+
+
+def test_postgres_target_runs_the_unit_tests_and_writes_docs_and_parquet(on_postgres, scratch):
+    # GIVEN the demo built on PostgreSQL (the fixture: `dbt build` fails on any failed unit test)
+    # WHEN its outputs are looked at
+    with postgres.connect(on_postgres) as connection:
+        schemas = {name for (name,) in connection.execute("select schema_name from information_schema.schemata")}
+    # THEN the data dictionary and the Parquet marts are there, as on DuckDB
+    assert (scratch.docs / "dbt" / "index.html").exists()
+    assert "marts" in schemas
+    assert {path.stem for path in scratch.marts.glob("*.parquet")} >= EXPECTED_MARTS
+    parquet = pq.read_table(scratch.marts / "cohort.parquet")
+    with postgres.connect(on_postgres) as connection:
+        rows = connection.execute("select count(*) from marts.cohort").fetchone()[0]
+    assert parquet.num_rows == rows > 0
+
+
+def test_publish_from_postgres_gives_the_same_indicators_as_from_duckdb(demo_home, on_postgres, scratch,
+                                                                       monkeypatch):
+    # GIVEN the demo's indicators built on PostgreSQL
+    monkeypatch.setenv("SAMMEN_PG_DBNAME", on_postgres)
+    # WHEN they are published from the PostgreSQL target
+    publish(scratch, Settings().with_overrides(cutoff=_demo_cutoff(demo_home)), Progress(quiet=True),
+            target="postgres")
+    # THEN the published indicators equal those the demo published from DuckDB
+    ours = (scratch.published / "indicators.csv").read_text(encoding="utf-8")
+    theirs = (demo_home.published / "indicators.csv").read_text(encoding="utf-8")
+    assert ours == theirs
+    assert (scratch.published / "report.html").exists()
 
 
 def _plain(value: object) -> object:
