@@ -443,6 +443,8 @@ def _record_loaded(
         if evaluation.drift:
             drift = "extra columns not loaded: " + ", ".join(evaluation.drift)
             reason = f"{reason}; {drift}" if reason else drift
+        if evaluation.warnings:  # an empty delivery: accepted, and said in the ledger
+            reason = f"{reason}; {evaluation.warning_text}" if reason else evaluation.warning_text
         con.execute("update ledger.files set rows_loaded = ?, rows_quarantined = ?, reason = ? where file_id = ?",
                     [loaded, quarantined, reason, file_id])
         record_checks(con, run_id, _with_file(evaluation.checks, file_id))

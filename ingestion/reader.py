@@ -218,7 +218,7 @@ class EncodingSniffer:
             except UnicodeDecodeError:
                 self.utf8 = False
         if self.nul:
-            raise FileRejected("readable", "conformance", "the file holds NUL bytes: it is binary, not CSV text")
+            raise FileRejected("readable", "conformance", "this is not a CSV file: it holds NUL bytes (binary content)")
         if self.utf8:
             return "utf-8-sig" if self.bom else "utf-8"
         if self.bom:
@@ -248,7 +248,7 @@ def _transcode(path: Path, scratch: Path) -> Path:
                 raise FileRejected(
                     "decodable",
                     "conformance",
-                    f"the text is neither UTF-8 nor cp1252 (undecodable byte at offset {offset + error.start})",
+                    f"this is not a CSV file: the text is neither UTF-8 nor cp1252 (undecodable byte at offset {offset + error.start})",
                 ) from None
             offset += len(chunk)
     return target

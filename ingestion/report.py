@@ -27,7 +27,8 @@ class FileOutcome:
         where = f"{self.source}/{name}" if self.source else name
         if self.status == "loaded":
             text = f"{where}: loaded {self.rows_loaded} of {self.rows_read} rows"
-            return text + (f", {self.rows_quarantined} quarantined" if self.rows_quarantined else "")
+            text += f", {self.rows_quarantined} quarantined" if self.rows_quarantined else ""
+            return text + (f" ({reason})" if reason else "")
         if self.status == "duplicate":
             return f"{where}: duplicate ({reason})"
         return f"{where}: rejected: {reason}"

@@ -114,7 +114,8 @@ class ConsentWithdrawalV1(KeyedContract):
     source: ClassVar[str] = "municipality"
     natural_key: ClassVar[tuple[str, ...]] = ("person_key",)
     contract_rules: ClassVar[tuple[Rule, ...]] = (
-        NeverTrue("deleted", "a withdrawal of consent is final and cannot be retracted"),
+        NeverTrue("deleted", "a withdrawal of consent is final and cannot be retracted",
+                  "en tilbagetrækning af samtykke er endelig og kan ikke trækkes tilbage"),
     )
 
     person_key: PersonKey = Field(description="Pseudonym of the person who withdrew consent.")
