@@ -71,6 +71,14 @@ ROW_RULES: dict[str, dict[Lang, tuple[str, str]]] = {
         "en": ("the row has another number of fields than the header",
                "Check the row's delimiters and quotes (a field holding the delimiter must be in \"...\")."),
     },
+    "unique": {
+        "da": ("{column} er den naturlige nøgle: én gældende række pr. værdi", "Lever hver nøgle én gang pr. fil."),
+        "en": ("{column} is the natural key: one current row per value", "Deliver each key once per file."),
+    },
+    "references": {
+        "da": ("{column} skal findes i {dataset}.{column}", "Lever den række, der henvises til, senest samtidig."),
+        "en": ("{column} must exist in {dataset}.{column}", "Deliver the row referred to, at the latest at the same time."),
+    },
     "duplicate_key": {
         "da": ("nøglen {column} står på mere end én række i filen", "Lever hver nøgle én gang pr. fil."),
         "en": ("the key {column} appears on more than one row of this file", "Deliver each key once per file."),
@@ -195,8 +203,9 @@ def word(key: str, lang: Lang, **values: object) -> str:
 
 
 def row_message(contract: type[DatasetContract], rule: str, column: str | None, lang: Lang,
-                fallback: str) -> tuple[str, str]:
-    """(what is wrong, what to do) for one quarantined row's broken rule."""
+                fallback: str, **extra: object) -> tuple[str, str]:
+    """(what is wrong, what to do) for one quarantined row's broken rule (`extra`: more
+    placeholders, e.g. the `dataset` a reference points to)."""
     contract_rule = next((r for r in contract.rules() if r.name == rule), None)
     key = type(contract_rule).__name__ if contract_rule else rule
     texts = ROW_RULES.get(key)
@@ -204,6 +213,7 @@ def row_message(contract: type[DatasetContract], rule: str, column: str | None, 
         return fallback, ""
     params = _rule_params(contract_rule) if contract_rule else _row_params(contract, column, lang)
     params.setdefault("column", column or "")
+    params |= extra
     problem, todo = texts[lang]
     return problem.format(**params), todo.format(**params)
 
