@@ -120,7 +120,7 @@ def ingest(
                                          hasher, progress)
                     if outcome is not None:
                         report.files.append(outcome)
-                        progress.say(outcome.line())
+                        progress.detail(outcome.line())  # the report lists the files again
                     else:
                         report.waiting.append(f"{file.source}/{file.display_name}")
             resolving = time.perf_counter()
@@ -520,7 +520,8 @@ def _batch_checks(home: Home, con: duckdb.DuckDBPyConnection, report: IngestRepo
     if importlib.util.find_spec("validation") is None:
         return
     validation = importlib.import_module("validation")
-    validation.run_batch_checks(home, con, report.run_id)
+    results = validation.run_batch_checks(home, con, report.run_id)
+    report.failed_batch_checks = [result.explained() for result in results if not result.success]
     rows = con.execute(
         """select engine, dataset, check_name, check_kind, column_name, checked,
                   coalesce(failed, case when success then 0 else 1 end), file_id

@@ -27,7 +27,7 @@ def run(home: Home, settings: Settings, progress: Progress) -> dt.date:
     with writer_lock(home):
         with progress.stage("ingest"):
             report = ingestion.ingest(home, settings, progress)
-            progress.say(str(report))
+            progress.say(report.render(verbose=progress.verbose))
         cutoff = settings.cutoff or compute_cutoff(home)
         progress.say(f"cutoff: {cutoff.isoformat()}")
         with progress.stage("transform"):
@@ -81,7 +81,7 @@ def _run_command(args: argparse.Namespace) -> int:
     settings = Settings().with_overrides(
         cutoff=args.cutoff, quarantine_threshold=args.quarantine_threshold
     )
-    progress = Progress(quiet=args.quiet)
+    progress = Progress(quiet=args.quiet, verbose=args.verbose)
     cutoff = run(home, settings, progress)
     print(summary(home, cutoff, progress))
     return 0
@@ -97,4 +97,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     arguments.cutoff(parser)
     arguments.quarantine_threshold(parser)
     arguments.quiet(parser)
+    arguments.verbose(parser)
     parser.set_defaults(func=_run_command)

@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--persons", type=_positive, default=2000, help="enrolled persons (default 2000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--years", type=_positive, default=3, help="years of enrolments (default 3)")
+    arguments.verbose(parser)
     parser.set_defaults(func=run)
 
 
@@ -28,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from synthetic.delivery import synthesise
 
     home = Home.at(args.home).ensure()
-    progress = Progress(stream=sys.stderr)  # the stream of now, not of import time
+    # the stream of now, not of import time; the steps per dataset only with -v (the last line says it all)
+    progress = Progress(stream=sys.stderr, quiet=not args.verbose)
     report = synthesise(home, persons=args.persons, seed=args.seed, years=args.years,
                         progress=progress)
     print(f"sammen synth: {report} into {home.landing} "
