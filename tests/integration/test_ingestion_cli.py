@@ -47,7 +47,7 @@ def test_check_accepted_quarantined_rejected(tmp_path, capsys):
 
     bad = tmp_path / "sessions__20250303.csv"
     bad.write_text(sessions({"site": f"x {CPR}"}))
-    assert main(["check", str(bad)]) == 2
+    assert main(["check", "--lang", "en", str(bad)]) == 2
     out = capsys.readouterr().out
     assert "REJECTED" in out and "row 1, column site" in out and CPR not in out
 
