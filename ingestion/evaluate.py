@@ -115,6 +115,7 @@ def evaluate(
     contract = contract_for(dataset)
     result = Evaluation(dataset)
     drop_work_tables(con)
+    known_path, path = path, _empty_as_header_only(path, fmt, contract, scratch)
     try:
         source = open_source(con, path, fmt, scratch)
         names = {spec.name for spec in contract.columns()}
@@ -145,7 +146,7 @@ def evaluate(
                 _quarantine(con, plan, source, result, threshold)
         result.dialect = source.dialect
         result.drift = [name for name in source.columns if name not in names]
-        known = _facts(path, facts)
+        known = _facts(known_path, facts)
         if fmt != "parquet" and known.nul:
             drop_work_tables(con)
             result = Evaluation(dataset, dialect=result.dialect)
@@ -162,6 +163,17 @@ def evaluate(
     _file_checks(result, ("readable", "column_count", "line_length", "field_size", "required_columns", "cpr",
                           "manifest", "quarantine_threshold"))
     return result
+
+
+def _empty_as_header_only(path: Path, fmt: str, contract: type, scratch: Path) -> Path:
+    """Decision (issue 14): a CSV of 0 bytes is an empty delivery, accepted with a warning like a
+    file with a header and no rows; it is read as the contract's header alone (the fingerprint,
+    the archive and the ledger keep the delivered file)."""
+    if fmt == "parquet" or path.stat().st_size:
+        return path
+    header_only = scratch / f"empty-{path.name}"
+    header_only.write_text(",".join(column.name for column in contract.columns()) + "\n", encoding="utf-8")
+    return header_only
 
 
 def read_delivered_manifest(path: Path, dataset: str) -> tuple[Manifest | None, Evaluation | None]:

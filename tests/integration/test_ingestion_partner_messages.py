@@ -76,6 +76,11 @@ def test_a_header_only_file_is_accepted_with_a_warning_in_the_verdict_and_the_le
     assert code == 0
     assert "advarsel: filen har ingen datarækker (tom levering) [empty]" in out
     assert "warning: the file has no data rows (an empty delivery) [empty]" in english
+    # AND a file of 0 bytes is the same empty delivery
+    nothing = tmp_path / "sessions__20250302.csv"
+    nothing.write_bytes(b"")
+    code, out = check(nothing)
+    assert code == 0 and "advarsel: filen har ingen datarækker (tom levering) [empty]" in out
     # AND WHEN ingested, the ledger says so on the loaded file's row
     home = new_home(tmp_path)
     deliver(home, "sessions__20250301.csv", header_only)

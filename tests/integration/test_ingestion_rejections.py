@@ -115,13 +115,19 @@ def test_unreadable_parquet(tmp_path):
     assert "not a readable Parquet file" in rejected_reason(home, "sessions__20250301.parquet")
 
 
-def test_empty_file_and_binary_file(tmp_path):
+def test_empty_file_blank_first_line_and_binary_file(tmp_path):
+    # GIVEN a file of 0 bytes, one starting with a blank line and one with a NUL byte
     home = new_home(tmp_path)
     deliver(home, "sessions__20250301.csv", b"")
     deliver(home, "sessions__20250302.csv", b"session_id\x00,ngo_id\n")
+    deliver(home, "sessions__20250303.csv", b"\nsession_id,ngo_id\n")
     run(home)
-    assert "no header row" in rejected_reason(home, "sessions__20250301.csv")
+    # THEN the empty one is an empty delivery (issue 14): loaded, with a warning in the ledger
+    assert scalar(home, "select status || ': ' || reason from ledger.files where file_name = ?",
+                  ["sessions__20250301.csv"]) == "loaded: warning: no data rows (an empty delivery)"
+    # AND the others are rejected with what they are
     assert "NUL bytes" in rejected_reason(home, "sessions__20250302.csv")
+    assert "no header row" in rejected_reason(home, "sessions__20250303.csv")
 
 
 @pytest.mark.parametrize("mismatch", ["rows", "sha256"])
