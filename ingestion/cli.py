@@ -92,6 +92,22 @@ def _ledger(args: argparse.Namespace) -> int:
 _NAME_WIDTH, _REASON_WIDTH = 36, 56
 
 
+def _wrap_name(name: str, width: int) -> list[str]:
+    """A file name in lines of `width`, every character kept: broken after `/` or `__` where it
+    can be (a name has no spaces for textwrap to break at), else within a part."""
+    import re
+    import textwrap
+
+    lines = [""]
+    for part in re.split(r"(?<=/)|(?<=__)", name):
+        if len(lines[-1]) + len(part) > width and lines[-1]:
+            lines.append("")
+        pieces = textwrap.wrap(part, width, break_long_words=True, drop_whitespace=False) or [""]
+        lines[-1] += pieces[0]
+        lines += pieces[1:]
+    return lines
+
+
 def _ledger_table(files: list) -> str:
     """The ledger's files as a table whose columns stay aligned: a long `source/file` or reason
     is wrapped (textwrap) onto continuation lines in its own column, never cut."""
@@ -104,8 +120,7 @@ def _ledger_table(files: list) -> str:
     lines = [head]
     for f in files:
         where = shown(f"{f.source}/{f.file_name}" if f.source else f.file_name)
-        # a name has no spaces: it is cut into pieces of the column's width, every character kept
-        names = textwrap.wrap(where, _NAME_WIDTH, break_long_words=True, break_on_hyphens=False) or [""]
+        names = _wrap_name(where, _NAME_WIDTH)
         reasons = textwrap.wrap(shown(f.reason or ""), _REASON_WIDTH, break_long_words=True) or [""]
         lines.append(f"{f.file_id:>4}  {f.received_at:%Y-%m-%d %H:%M}  {names[0]:<{_NAME_WIDTH}}  {f.status:<9} "
                      f"{f.rows_read or 0:>7} {f.rows_loaded or 0:>7} {f.rows_quarantined or 0:>6}  {reasons[0]}")
