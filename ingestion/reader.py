@@ -431,7 +431,7 @@ def check_parquet_footer(path: Path) -> None:
                                    f"at most {FILE_LIMITS.max_columns:,} are allowed")
             found = cpr.in_key_values(parquet.metadata.metadata)
             where = f"the Parquet key-value metadata ({found})" if found else cpr.in_arrow_schema(parquet.schema_arrow)
-    except (pa.ArrowException, OSError):
+    except (pa.ArrowException, OSError, UnicodeDecodeError):  # a column name that is not UTF-8: corrupt
         raise FileRejected("readable", "conformance", "not a readable Parquet file (corrupt or truncated)") from None
     if where:
         raise FileRejected("cpr", "conformance", f"CPR number in {where}; the file is never loaded")

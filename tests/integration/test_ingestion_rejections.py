@@ -115,6 +115,18 @@ def test_unreadable_parquet(tmp_path):
     assert "not a readable Parquet file" in rejected_reason(home, "sessions__20250301.parquet")
 
 
+def test_parquet_with_a_column_name_that_is_not_utf8(tmp_path):
+    # GIVEN a Parquet file whose footer names a column with a byte that is not UTF-8
+    # (found by the reader fuzzing: pyarrow raised UnicodeDecodeError, not a rejection)
+    home = new_home(tmp_path)
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"xession_id": ["T1"]}), path)
+    deliver(home, "sessions__20250301.parquet", path.read_bytes().replace(b"xession_id", b"\x9eession_id"))
+    # WHEN ingested THEN it is rejected as unreadable, with the others going on
+    run(home)
+    assert "not a readable Parquet file" in rejected_reason(home, "sessions__20250301.parquet")
+
+
 def test_empty_file_blank_first_line_and_binary_file(tmp_path):
     # GIVEN a file of 0 bytes, one starting with a blank line and one with a NUL byte
     home = new_home(tmp_path)
