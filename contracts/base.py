@@ -60,6 +60,7 @@ class DatasetContract(BaseModel):
 
     dataset: ClassVar[str]
     source: ClassVar[str]
+    title_da: ClassVar[str] = ""  # the docstring's first line in Danish (partner documents)
     version: ClassVar[str] = "1.1"
     natural_key: ClassVar[tuple[str, ...]] = ()
     contract_rules: ClassVar[tuple[Rule, ...]] = ()
@@ -132,7 +133,8 @@ class KeyedContract(DatasetContract):
     """A dataset with a natural key: a later delivery supersedes, `deleted = true` retracts."""
 
     deleted: Bool | None = Field(
-        default=None, description="true retracts the row's natural key (supersede semantics)"
+        default=None, description="true retracts the row's natural key (supersede semantics)",
+        json_schema_extra={"da": "true trækker rækkens nøgle tilbage (en senere levering erstatter en tidligere)"},
     )
 
 

@@ -115,6 +115,7 @@ class ColumnSpec:
     minimum: int | None = None
     maximum: int | None = None
     reference: str | None = None
+    description_da: str = ""  # for the Danish partner document: `Field(json_schema_extra={"da": ...})`
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -159,6 +160,7 @@ class ColumnSpec:
             minimum=minimum,
             maximum=maximum,
             reference=spec.reference if spec else None,
+            description_da=(field.json_schema_extra or {}).get("da", "") if isinstance(field.json_schema_extra, dict) else "",
         )
 
 

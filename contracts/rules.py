@@ -138,6 +138,7 @@ class NeverTrue(Rule):
 
     column: str
     reason: str
+    reason_da: str = ""  # the reason in Danish, for partners (contracts.messages)
 
     check_kind: ClassVar[CheckKind] = "conformance"
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from contracts import contract_for
+from contracts.messages import Lang, file_message, row_message, word
 from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, evaluate, read_delivered_manifest
 from ingestion.files import (
     MANIFEST_SUFFIX,
@@ -41,24 +43,48 @@ class Verdict:
         return QUARANTINED if self.evaluation.rows_quarantined else ACCEPTED
 
     def __str__(self) -> str:
+        return self.render("en")
+
+    def render(self, lang: Lang = "da") -> str:
+        """The verdict for a partner: file, row, column and rule of each problem in `lang`,
+        each followed by one line saying what to do (texts: `contracts.messages`)."""
         e, name = self.evaluation, shown(redacted_name(self.file.name))
         if e.rejected:
-            head = f"{name}: REJECTED"
+            head = f"{name}: {word('rejected', lang)}"
         elif e.rows_quarantined:
-            head = f"{name}: accepted with {e.rows_quarantined} quarantined row(s) of {e.rows_read}"
+            head = f"{name}: {word('quarantined', lang, bad=e.rows_quarantined, rows=e.rows_read)}"
         else:
-            head = f"{name}: accepted ({e.rows_read} rows)"
+            head = f"{name}: {word('accepted', lang, rows=e.rows_read)}"
         lines = [head]
         if e.dataset:
-            lines.append(f"  dataset {e.dataset}" + (f"; read as {e.dialect}" if e.dialect else ""))
-        lines += [f"  reason: {finding}" for finding in e.findings]
+            lines.append(f"  {word('dataset', lang)} {e.dataset}"
+                         + (f"; {word('read_as', lang)} {e.dialect}" if e.dialect else ""))
+        for finding in e.findings:
+            problem, todo = file_message(finding.rule, finding.message, lang, finding.params)
+            lines.append(f"  {word('reason', lang)}: {problem} [{finding.rule}, {finding.check_kind}]")
+            lines += [f"    {word('todo', lang)}: {todo}"] if todo else []
+        for rule in e.warnings:
+            problem, todo = file_message(rule, "", lang)
+            lines += [f"  {word('warning', lang)}: {problem} [{rule}]", f"    {word('todo', lang)}: {todo}"]
         if e.drift:
-            lines.append("  extra columns (not loaded): " + ", ".join(e.drift))
+            lines.append(f"  {word('extra', lang)}: " + ", ".join(e.drift))
         if self.problems:
-            lines.append(f"  rows that would be quarantined (first {SHOWN_ROWS}):")
-            lines += [f"    row {row}, column {column or '-'}: {text} [{rule}, {kind}]"
-                      for row, column, rule, kind, text in self.problems]
+            lines.append(f"  {word('rows_head', lang, n=SHOWN_ROWS)}:")
+            lines += self._problem_lines(lang)
         return "\n".join(lines)
+
+    def _problem_lines(self, lang: Lang) -> list[str]:
+        contract = contract_for(self.evaluation.dataset)
+        lines, advised = [], set()
+        for row, column, rule, kind, text in self.problems:
+            problem, todo = row_message(contract, rule, column, lang, text)
+            lines.append(f"    {word('row', lang)} {row}, {word('column', lang)} {column or '-'}: "
+                         f"{problem} [{rule}, {kind}]")
+            # the advice once per column and rule, not on every row
+            if todo and (column, rule) not in advised:
+                advised.add((column, rule))
+                lines.append(f"      {word('todo', lang)}: {todo}")
+        return lines
 
 
 def check_file(path: Path, *, dataset: str | None = None, threshold: float = 0.05,
@@ -71,6 +97,7 @@ def check_file(path: Path, *, dataset: str | None = None, threshold: float = 0.0
         if dataset is None:
             evaluation = Evaluation("")
             evaluation.fail("file_name", "conformance", str(error))
+            evaluation.rows_read = 0
             return Verdict(path, evaluation, [])
         fmt = "parquet" if path.suffix.lower() == ".parquet" else "csv"
     manifest, rejection = read_delivered_manifest(path.with_name(path.name + MANIFEST_SUFFIX), dataset)

@@ -32,6 +32,7 @@ from contracts import DatasetContract
 from contracts.base import COLUMN_RULES, FALSE_WORDS, TRUE_WORDS
 from contracts.columns import DATE_FORMAT, INT_FORMAT, TS_FORMAT, ColumnSpec, Kind
 from contracts.limits import FILE_LIMITS
+from contracts.messages import WRITTEN_AS
 from contracts.reference import allowed_values
 from ingestion import cpr
 from ingestion.reader import SOURCE_TABLE, SourceTable
@@ -48,12 +49,7 @@ _INTEGER_TYPES = {
 }
 _TIMESTAMP_TYPES = {"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP WITH TIME ZONE"}
 _NATIVE = {Kind.BOOL: {"BOOLEAN"}, Kind.DATE: {"DATE"}, Kind.INT: _INTEGER_TYPES, Kind.TS: _TIMESTAMP_TYPES}
-_WRITTEN_AS = {
-    Kind.DATE: "a date written YYYY-MM-DD",
-    Kind.TS: "a timestamp written YYYY-MM-DD HH:MM[:SS]",
-    Kind.INT: "a whole number",
-    Kind.BOOL: "a boolean (true/false, 1/0, ja/nej)",
-}
+_WRITTEN_AS = {kind: WRITTEN_AS[kind]["en"] for kind in (Kind.DATE, Kind.TS, Kind.INT, Kind.BOOL)}
 
 
 @dataclass(frozen=True)
@@ -288,7 +284,7 @@ def _parse_text(
     kind = spec.kind
     lowered = v if exact else f"lower({v})"
     if kind in (Kind.KEY, Kind.ID):
-        what = "64 lower-case hex characters" if kind is Kind.KEY else "1-40 characters of A-Z a-z 0-9 _ . : -"
+        what = WRITTEN_AS[kind]["en"]
         return f"case when {_matches(v, spec.pattern or '.*')} then {v} end", "pattern", f"not written as {what}"
     if kind is Kind.DATE:
         return f"case when regexp_full_match({v}, {quote_literal(DATE_FORMAT)}) then try_cast({v} as date) end", "type", f"not {_type_words(spec)}"

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from contracts.messages import LANGUAGES
 from sammen import arguments, exit_codes, runs
 
 RUNS_SHOWN = 10
@@ -33,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     check.add_argument("file", type=Path, help="a CSV or Parquet extract")
     check.add_argument("--dataset", help="the dataset, when the file name does not say it")
+    check.add_argument("--lang", choices=LANGUAGES, default="da",
+                       help="language of the messages: da (Danish, default) or en (English)")
     arguments.quarantine_threshold(check)
     check.set_defaults(func=_check)
 
@@ -66,7 +69,6 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _ledger(args: argparse.Namespace) -> int:
-    from ingestion.files import shown
     from ingestion.ledger import check_summary, connect_read_only, last_run_id, recent_files
     from sammen.home import Home
 
@@ -81,11 +83,7 @@ def _ledger(args: argparse.Namespace) -> int:
         nights = runs.recent(con, RUNS_SHOWN)
     finally:
         con.close()
-    print(f"{'id':>4}  {'received':<16}  {'source/file':<44} {'status':<9} {'read':>7} {'loaded':>7} {'quar.':>6}  reason")
-    for f in files:
-        where = shown(f"{f.source}/{f.file_name}" if f.source else f.file_name)
-        print(f"{f.file_id:>4}  {f.received_at:%Y-%m-%d %H:%M}  {where:<44} {f.status:<9} "
-              f"{f.rows_read or 0:>7} {f.rows_loaded or 0:>7} {f.rows_quarantined or 0:>6}  {_short(shown(f.reason or ''))}")
+    print(_ledger_table(files))
     _print_runs(nights)
     if summary:
         print(f"\nchecks of run {run_id}:")
@@ -111,9 +109,49 @@ def _print_runs(nights: list) -> None:
               f"{c['rows_loaded']:>8} {c['rows_quarantined']:>6} {c['checks_failed']:>6} {c['warnings']:>5}")
 
 
-def _short(text: str | None, width: int = 70) -> str:
-    text = text or ""
-    return text if len(text) <= width else text[: width - 1] + "…"
+# column widths of `sammen ledger`; long names and reasons wrap inside their column
+_NAME_WIDTH, _REASON_WIDTH = 36, 56
+
+
+def _wrap_name(name: str, width: int) -> list[str]:
+    """A file name in lines of `width`, every character kept: broken after `/` or `__` where it
+    can be (a name has no spaces for textwrap to break at), else within a part."""
+    import re
+    import textwrap
+
+    lines = [""]
+    for part in re.split(r"(?<=/)|(?<=__)", name):
+        if len(lines[-1]) + len(part) > width and lines[-1]:
+            lines.append("")
+        pieces = textwrap.wrap(part, width, break_long_words=True, drop_whitespace=False) or [""]
+        lines[-1] += pieces[0]
+        lines += pieces[1:]
+    return lines
+
+
+def _ledger_table(files: list) -> str:
+    """The ledger's files as a table whose columns stay aligned: a long `source/file` or reason
+    is wrapped (textwrap) onto continuation lines in its own column, never cut."""
+    import textwrap
+
+    from ingestion.files import shown
+
+    head = (f"{'id':>4}  {'received':<16}  {'source/file':<{_NAME_WIDTH}}  {'status':<9} {'read':>7} "
+            f"{'loaded':>7} {'quar.':>6}  reason")
+    lines = [head]
+    for f in files:
+        where = shown(f"{f.source}/{f.file_name}" if f.source else f.file_name)
+        names = _wrap_name(where, _NAME_WIDTH)
+        reasons = textwrap.wrap(shown(f.reason or ""), _REASON_WIDTH, break_long_words=True) or [""]
+        lines.append(f"{f.file_id:>4}  {f.received_at:%Y-%m-%d %H:%M}  {names[0]:<{_NAME_WIDTH}}  {f.status:<9} "
+                     f"{f.rows_read or 0:>7} {f.rows_loaded or 0:>7} {f.rows_quarantined or 0:>6}  {reasons[0]}")
+        indent = " " * (4 + 2 + 16 + 2)
+        blank = " " * (9 + 1 + 7 + 1 + 7 + 1 + 6)
+        for extra in range(1, max(len(names), len(reasons))):
+            name = names[extra] if extra < len(names) else ""
+            reason = reasons[extra] if extra < len(reasons) else ""
+            lines.append(f"{indent}{name:<{_NAME_WIDTH}}  {blank}  {reason}".rstrip())
+    return "\n".join(lines)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -128,7 +166,7 @@ def _check(args: argparse.Namespace) -> int:
     if threshold is None:
         threshold = Settings().quarantine_threshold
     verdict = check_file(args.file, dataset=args.dataset, threshold=threshold)
-    print(verdict)
+    print(verdict.render(args.lang))
     return verdict.exit_code
 
 

@@ -54,6 +54,7 @@ class Finding:
     rule: str
     check_kind: str
     message: str
+    params: dict | None = None  # what a translated message needs (counts, names; never a value)
 
     def __str__(self) -> str:
         return f"{self.message} [{self.rule}, {self.check_kind}]"
@@ -69,6 +70,7 @@ class Evaluation:
     dialect: str = ""
     checks: list[CheckResult] = field(default_factory=list)
     checked: bool = False  # `_chk` and `_q` exist
+    warnings: list[str] = field(default_factory=list)  # file-level rules noted, not rejecting: `empty`
 
     @property
     def rejected(self) -> bool:
@@ -84,8 +86,14 @@ class Evaluation:
     def reason(self) -> str:
         return "; ".join(map(str, self.findings))
 
-    def fail(self, rule: str, check_kind: str, message: str) -> None:
-        self.findings.append(Finding(rule, check_kind, message))
+    def fail(self, rule: str, check_kind: str, message: str, **params: object) -> None:
+        self.findings.append(Finding(rule, check_kind, message, params or None))
+
+    @property
+    def warning_text(self) -> str:
+        """The warnings in the ledger's words (English, like its reasons)."""
+        texts = {"empty": "warning: no data rows (an empty delivery)"}
+        return "; ".join(texts.get(w, w) for w in self.warnings)
 
 
 def evaluate(
@@ -107,13 +115,15 @@ def evaluate(
     contract = contract_for(dataset)
     result = Evaluation(dataset)
     drop_work_tables(con)
+    known_path, path = path, _empty_as_header_only(path, fmt, contract, scratch)
     try:
         source = open_source(con, path, fmt, scratch)
         names = {spec.name for spec in contract.columns()}
         missing = [s.name for s in contract.columns() if not s.nullable and s.name not in source.columns]
         if missing:
             source = _materialised(con, path, fmt, scratch, source)
-            result.fail("required_columns", "completeness", "required column(s) missing: " + ", ".join(missing))
+            result.fail("required_columns", "completeness", "required column(s) missing: " + ", ".join(missing),
+                        columns=", ".join(missing))
             result.rows_read = source.row_count(con)
             every = [f"cast({ident} as varchar)" for ident in source.identifiers()]
             _check_cpr(con, source, result, f"select {source.row_number} from {SOURCE_TABLE} where {cpr.sql_candidate(every)}")
@@ -136,20 +146,34 @@ def evaluate(
                 _quarantine(con, plan, source, result, threshold)
         result.dialect = source.dialect
         result.drift = [name for name in source.columns if name not in names]
-        known = _facts(path, facts)
+        known = _facts(known_path, facts)
         if fmt != "parquet" and known.nul:
             drop_work_tables(con)
             result = Evaluation(dataset, dialect=result.dialect)
-            raise FileRejected("readable", "conformance", "the file holds NUL bytes: it is binary, not CSV text")
+            raise FileRejected("readable", "conformance", "this is not a CSV file: it holds NUL bytes (binary content)")
     except FileRejected as rejection:
         drop_work_tables(con)
         result.fail(rejection.rule, rejection.check_kind, rejection.message)
         _file_checks(result, ("readable", "decodable", "truncated", "header", "cpr"))
         return result
     _check_manifest(result, manifest, known.sha256)
+    if not result.rejected and result.rows_read == 0:
+        # Decision (issue 14): a delivery can be empty; accepted, but said aloud
+        result.warnings.append("empty")
     _file_checks(result, ("readable", "column_count", "line_length", "field_size", "required_columns", "cpr",
                           "manifest", "quarantine_threshold"))
     return result
+
+
+def _empty_as_header_only(path: Path, fmt: str, contract: type, scratch: Path) -> Path:
+    """Decision (issue 14): a CSV of 0 bytes is an empty delivery, accepted with a warning like a
+    file with a header and no rows; it is read as the contract's header alone (the fingerprint,
+    the archive and the ledger keep the delivered file)."""
+    if fmt == "parquet" or path.stat().st_size:
+        return path
+    header_only = scratch / f"empty-{path.name}"
+    header_only.write_text(",".join(column.name for column in contract.columns()) + "\n", encoding="utf-8")
+    return header_only
 
 
 def read_delivered_manifest(path: Path, dataset: str) -> tuple[Manifest | None, Evaluation | None]:
@@ -288,7 +312,8 @@ def _quarantine(
     if result.rows_read and bad / result.rows_read > threshold:
         result.fail("quarantine_threshold", "conformance",
                     f"{bad} of {result.rows_read} data rows ({bad / result.rows_read:.1%}) break the contract; "
-                    f"more than {threshold:.0%} means a broken export")
+                    f"more than {threshold:.0%} means a broken export",
+                    bad=bad, rows=result.rows_read, threshold=f"{threshold:.0%}")
     if bad:
         _explain(con, plan, source)
     result.checked = True

@@ -175,6 +175,7 @@ class Refused:
     path: Path
     source: str
     kind: str  # what it is, in words
+    unknown_source: bool = False  # in a folder that is no partner's (landing/hospital/)
 
     @property
     def name(self) -> str:
@@ -182,6 +183,9 @@ class Refused:
 
     @property
     def reason(self) -> str:
+        if self.unknown_source:
+            return (f"landing/{self.source}/ is no partner's folder (partners: {', '.join(SOURCES)}): "
+                    "the file is not read; it is left in place (deliver it into its partner's folder)")
         return (f"{self.kind} in landing/{self.source}/: sammen never follows or reads one; "
                 "it is left in place (deliver the file itself, as a regular file)")
 
@@ -244,7 +248,25 @@ def scan_landing(home: Home, only: list[str | Path] | None = None) -> Landing:
                 manifest = entries.get(name + MANIFEST_SUFFIX)
                 has_manifest = manifest is not None and st.S_ISREG(manifest.st_mode)
                 landing.files.append(DeliveredFile(path, source, found, has_manifest))
+    landing.refused += _in_unknown_folders(home, wanted)
     return landing
+
+
+def _in_unknown_folders(home: Home, wanted: set[str] | None) -> list[Refused]:
+    """Entries of landing/<folder>/ for a folder that is no partner's: each is refused (a ledger
+    row, left in place), so a partner delivering to the wrong folder hears of it. One level only,
+    links not followed; temporary names stay silent as in the partners' folders."""
+    if not home.landing.is_dir():
+        return []
+    refused = []
+    for folder in sorted(home.landing.iterdir()):
+        if folder.name in SOURCES or is_temporary(folder.name) or not st.S_ISDIR(folder.lstat().st_mode):
+            continue
+        for path in sorted(folder.iterdir()):
+            if is_temporary(path.name) or (wanted is not None and path.name not in wanted):
+                continue
+            refused.append(Refused(path, folder.name, "a file", unknown_source=True))
+    return refused
 
 
 def landing_files(home: Home, only: list[str | Path] | None = None) -> list[DeliveredFile]:

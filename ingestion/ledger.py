@@ -193,7 +193,7 @@ def last_run_id(con: duckdb.DuckDBPyConnection) -> str | None:
 def check_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, str, str, int, int, int]]:
     """(engine, check_kind, dataset, checks passed, checks failed, rows failed) of one run."""
     return con.execute(
-        """select engine, check_kind, coalesce(dataset, '-'),
+        """select engine, check_kind, coalesce(dataset, '(per source)'),
                   count(*) filter (where success), count(*) filter (where not success),
                   coalesce(sum(failed) filter (where engine <> 'file'), 0)
            from (select engine, check_kind, dataset, check_name, column_name,

@@ -118,7 +118,7 @@ def ingest(
                                          hasher, progress)
                     if outcome is not None:
                         report.files.append(outcome)
-                        (progress.warn if outcome.status == "rejected" else progress.say)(outcome.line())
+                        progress.detail(outcome.line())  # the report lists the files again
                     else:
                         report.waiting.append(f"{file.source}/{file.display_name}")
             resolving = time.perf_counter()
@@ -441,6 +441,8 @@ def _record_loaded(
         if evaluation.drift:
             drift = "extra columns not loaded: " + ", ".join(evaluation.drift)
             reason = f"{reason}; {drift}" if reason else drift
+        if evaluation.warnings:  # an empty delivery: accepted, and said in the ledger
+            reason = f"{reason}; {evaluation.warning_text}" if reason else evaluation.warning_text
         con.execute("update ledger.files set rows_loaded = ?, rows_quarantined = ?, reason = ? where file_id = ?",
                     [loaded, quarantined, reason, file_id])
         record_checks(con, run_id, _with_file(evaluation.checks, file_id))
@@ -515,7 +517,8 @@ def _batch_checks(home: Home, con: duckdb.DuckDBPyConnection, report: IngestRepo
     """Great Expectations batch checks (`validation`), recorded in ledger.checks and the report."""
     import validation  # late: validation imports GX, which takes seconds to import
 
-    validation.run_batch_checks(home, con, report.run_id)
+    results = validation.run_batch_checks(home, con, report.run_id)
+    report.failed_batch_checks = [result.explained() for result in results if not result.success]
     rows = con.execute(
         """select engine, dataset, check_name, check_kind, column_name, checked,
                   coalesce(failed, case when success then 0 else 1 end), file_id

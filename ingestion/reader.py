@@ -218,7 +218,7 @@ class EncodingSniffer:
             except UnicodeDecodeError:
                 self.utf8 = False
         if self.nul:
-            raise FileRejected("readable", "conformance", "the file holds NUL bytes: it is binary, not CSV text")
+            raise FileRejected("readable", "conformance", "this is not a CSV file: it holds NUL bytes (binary content)")
         if self.utf8:
             return "utf-8-sig" if self.bom else "utf-8"
         if self.bom:
@@ -248,7 +248,7 @@ def _transcode(path: Path, scratch: Path) -> Path:
                 raise FileRejected(
                     "decodable",
                     "conformance",
-                    f"the text is neither UTF-8 nor cp1252 (undecodable byte at offset {offset + error.start})",
+                    f"this is not a CSV file: the text is neither UTF-8 nor cp1252 (undecodable byte at offset {offset + error.start})",
                 ) from None
             offset += len(chunk)
     return target
@@ -431,7 +431,7 @@ def check_parquet_footer(path: Path) -> None:
                                    f"at most {FILE_LIMITS.max_columns:,} are allowed")
             found = cpr.in_key_values(parquet.metadata.metadata)
             where = f"the Parquet key-value metadata ({found})" if found else cpr.in_arrow_schema(parquet.schema_arrow)
-    except (pa.ArrowException, OSError):
+    except (pa.ArrowException, OSError, UnicodeDecodeError):  # a column name that is not UTF-8: corrupt
         raise FileRejected("readable", "conformance", "not a readable Parquet file (corrupt or truncated)") from None
     if where:
         raise FileRejected("cpr", "conformance", f"CPR number in {where}; the file is never loaded")

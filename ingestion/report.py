@@ -27,7 +27,8 @@ class FileOutcome:
         where = f"{self.source}/{name}" if self.source else name
         if self.status == "loaded":
             text = f"{where}: loaded {self.rows_loaded} of {self.rows_read} rows"
-            return text + (f", {self.rows_quarantined} quarantined" if self.rows_quarantined else "")
+            text += f", {self.rows_quarantined} quarantined" if self.rows_quarantined else ""
+            return text + (f" ({reason})" if reason else "")
         if self.status == "duplicate":
             return f"{where}: duplicate ({reason})"
         return f"{where}: rejected: {reason}"
@@ -43,6 +44,7 @@ class IngestReport:
     unreferenced: dict[str, int] = field(default_factory=dict)
     withdrawn_persons: int = 0
     waiting: list[str] = field(default_factory=list)  # `<source>/<name>` left in landing: not complete yet
+    failed_batch_checks: list[str] = field(default_factory=list)  # GX checks that failed, in words
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -84,7 +86,8 @@ class IngestReport:
         """(check_kind, dataset, checks passed, checks failed, rows failed) over this run."""
         merged: dict[tuple, int] = defaultdict(int)
         for c in self.checks:
-            merged[(c.check_kind, c.dataset or "-", c.engine, c.check_name, c.column_name)] += c.failed
+            # checks across a source's datasets (freshness) have no dataset
+            merged[(c.check_kind, c.dataset or "(per source)", c.engine, c.check_name, c.column_name)] += c.failed
         table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         for (kind, dataset, engine, *_), failed in merged.items():
             cell = table[(kind, dataset)]
@@ -94,12 +97,21 @@ class IngestReport:
         return sorted(((k, d, *v) for (k, d), v in table.items()), key=lambda r: (order.get(r[0], 9), r[1]))
 
     def __str__(self) -> str:
+        return self.render(verbose=True)
+
+    def render(self, *, verbose: bool = False) -> str:
+        """The run in lines. Short (`make demo`, `sammen run`): the totals, the files that need
+        attention (rejected, duplicate, quarantined rows, a warning) and the failing batch checks
+        in words. `verbose`: every file, the resolved rows and the table of checks per kind."""
         lines = [
             f"ingest run {self.run_id}: {self.count('loaded')} loaded, {self.count('rejected')} rejected, "
             f"{self.count('duplicate')} duplicate; {self.rows_loaded} rows loaded, "
             f"{self.rows_quarantined} quarantined"
         ]
-        lines += ["  " + f.line() for f in self.files]
+        shown_files = self.files if verbose else [f for f in self.files if _needs_attention(f)]
+        lines += ["  " + f.line() for f in shown_files]
+        if len(shown_files) < len(self.files):
+            lines.append(f"  ({len(self.files) - len(shown_files)} more file(s) loaded without remarks; -v lists them)")
         if self.waiting:
             lines.append("  not complete yet, left in landing for a later run: " + ", ".join(self.waiting))
         unreferenced = {d: n for d, n in self.unreferenced.items() if n}
@@ -108,10 +120,20 @@ class IngestReport:
                          + ", ".join(f"{d} {n}" for d, n in unreferenced.items()))
         if self.withdrawn_persons:
             lines.append(f"  consent withdrawals in force: {self.withdrawn_persons} person(s)")
-        if self.resolved_rows:
+        if verbose and self.resolved_rows:
             lines.append("  resolved rows: " + ", ".join(f"{d} {n}" for d, n in self.resolved_rows.items()))
+        if self.failed_batch_checks:
+            lines.append(f"  batch checks failed ({len(self.failed_batch_checks)}; see docs/gx/index.html):")
+            lines += ["    " + text for text in self.failed_batch_checks]
         table = self.check_table()
-        if table:
+        if verbose and table:
             lines.append(f"  {'check kind':<13} {'dataset':<20} {'passed':>6} {'failed':>6} {'bad rows':>9}")
             lines += [f"  {k:<13} {d:<20} {p:>6} {f:>6} {r:>9}" for k, d, p, f, r in table]
+        elif table:
+            passed, failed = sum(row[2] for row in table), sum(row[3] for row in table)
+            lines.append(f"  checks: {passed} passed, {failed} failed (-v for the table per kind and dataset)")
         return "\n".join(lines)
+
+
+def _needs_attention(outcome: FileOutcome) -> bool:
+    return outcome.status != "loaded" or bool(outcome.rows_quarantined) or "warning" in outcome.reason

@@ -45,7 +45,8 @@ def home() -> Home:
 
 
 def _progress() -> Progress:
-    return Progress()
+    # task logs are read after the fact: every step, file and check (as `sammen run -v`)
+    return Progress(verbose=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,3 +20,8 @@ def quiet(parser: argparse.ArgumentParser) -> None:
 
 def quarantine_threshold(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quarantine-threshold", type=float, help="share of bad rows that rejects a file (0.05)")
+
+
+def verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="every step, file and check (default: one screen, what needs attention)")

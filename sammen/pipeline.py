@@ -55,7 +55,7 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
         try:
             with progress.stage("ingest"):
                 report = ingestion.ingest(home, settings, progress, run_id=run_id)
-                progress.say(str(report))
+                progress.say(report.render(verbose=progress.verbose))
                 _warn(report, progress)
             cutoff = settings.cutoff or compute_cutoff(home)
             runs.set_cutoff(home, run_id, cutoff)
@@ -163,7 +163,7 @@ def _run_command(args: argparse.Namespace) -> int:
     settings = Settings().with_overrides(
         cutoff=args.cutoff, quarantine_threshold=args.quarantine_threshold
     )
-    progress = Progress(quiet=args.quiet)
+    progress = Progress(quiet=args.quiet, verbose=args.verbose)
     result = run(home, settings, progress)
     if args.json:
         print(summary_json(home, result, progress))
@@ -192,4 +192,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     arguments.quiet(parser)
     parser.add_argument("--init", action="store_true", help="create the home if it does not exist")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON (for monitoring)")
+    arguments.verbose(parser)
     parser.set_defaults(func=_run_command)

@@ -24,7 +24,9 @@ LOG = logging.getLogger("sammen.progress")
 class Progress:
     stream: object | None = None  # an extra copy of every line (tests capture it); None: the log only
     quiet: bool = False
+    verbose: bool = False  # `-v`: every file and check, not only what needs attention
     timings: dict[str, float] = field(default_factory=dict)
+    _depth: int = 0  # stages open now: a stage inside a stage is a step, shown with -v only
 
     def say(self, message: str) -> None:
         """Progress: INFO."""
@@ -42,13 +44,21 @@ class Progress:
             prefix = "warning: " if level >= logging.WARNING else ""
             print(prefix + message, file=self.stream, flush=True)  # type: ignore[arg-type]
 
+    def detail(self, message: str) -> None:
+        """A line only a verbose run shows (a file loaded as expected, a table of checks)."""
+        if self.verbose:
+            self.say(message)
+
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        self.say(f"==> {name} ...")
+        show = self.say if self._depth == 0 else self.detail
+        show(f"==> {name} ...")
         started = time.perf_counter()
+        self._depth += 1
         try:
             yield
         finally:
+            self._depth -= 1
             elapsed = time.perf_counter() - started
             self.timings[name] = elapsed
-            self.say(f"<== {name} done in {elapsed:.1f} s")
+            show(f"<== {name} done in {elapsed:.1f} s")

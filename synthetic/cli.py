@@ -20,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--persons", type=_positive, default=2000, help="enrolled persons (default 2000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--years", type=_positive, default=3, help="years of enrolments (default 3)")
+    arguments.verbose(parser)
     parser.set_defaults(func=run)
 
 
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from synthetic.delivery import synthesise
 
     home = Home.at(args.home).ensure()
-    progress = Progress()  # to the log; the command shows it on stderr
+    progress = Progress(quiet=not args.verbose)  # to the log (stderr); per-dataset steps only with -v
     report = synthesise(home, persons=args.persons, seed=args.seed, years=args.years,
                         progress=progress)
     print(f"sammen synth: {report} into {home.landing} "

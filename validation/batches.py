@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from contracts import CONTRACTS, REFERENCES
+from contracts import CONTRACTS, REFERENCES, datasets_of
 from contracts.derive.gx import ExpectationSpec, batch_query, expectation_specs, suite_name
 from validation.thresholds import Thresholds
 
@@ -180,13 +180,19 @@ def freshness_batches(con: duckdb.DuckDBPyConnection, today: dt.date,
                    date_diff('day', latest_extract, (select max(latest_extract) from latest)) as lag_days
             from latest where source = '{_quote(source)}'
         """
+        # the words a failing check is explained with (`{observed}`: GX's observed maximum)
+        datasets = ", ".join(datasets_of(source))
         expectations = (
             ExpectationSpec("ExpectColumnMaxToBeBetween",
                             {"column": "extract_age_days", "max_value": thresholds.max_extract_age_days},
-                            _meta(None, f"{source}_{EXTRACT_AGE_CHECK}", "completeness", "freshness")),
+                            _meta(None, f"{source}_{EXTRACT_AGE_CHECK}", "completeness", "freshness")
+                            | {"explain": f"{source}: no extract newer than {{observed}} days ({datasets}; "
+                                          f"limit {thresholds.max_extract_age_days} days before the run date)"}),
             ExpectationSpec("ExpectColumnMaxToBeBetween",
                             {"column": "lag_days", "max_value": thresholds.max_source_lag_days},
-                            _meta(None, f"{source}_lag_behind_freshest_source", "completeness", "freshness")),
+                            _meta(None, f"{source}_lag_behind_freshest_source", "completeness", "freshness")
+                            | {"explain": f"{source}: its latest extract is {{observed}} days older than the "
+                                          f"freshest source's (limit {thresholds.max_source_lag_days} days)"}),
         )
         batches.append(Batch(f"{source}.freshness", None, sql, expectations))
     return batches

@@ -47,9 +47,21 @@ class CheckResult:
     observed: str | None = None
     error: str | None = None
     engine: str = "gx"
+    explanation: str | None = None  # a failing check in words, e.g. "region: no admissions newer than 268 days"
+
+    def explained(self) -> str:
+        """What a data engineer reads about a failing check (never a value of a row)."""
+        if self.explanation:
+            return self.explanation
+        where = self.dataset or self.suite
+        detail = self.error or (f"{self.unexpected_count} of {self.element_count} rows" if self.unexpected_count
+                                else f"observed {self.observed}" if self.observed else "failed")
+        return f"{where}: {self.check_name} ({detail})"
 
     def as_row(self) -> dict[str, Any]:
-        return asdict(self)
+        row = asdict(self)
+        row.pop("explanation")  # words for people, not a column of ledger.checks
+        return row
 
 
 def _is_date(day: str, month: str, year: str) -> bool:

@@ -130,13 +130,16 @@ def _check_result(batch: Batch, item: Any) -> CheckResult:
     if not result and item.expectation_config.type not in _NO_RESULT_EXPECTED:
         return _error(batch, name, kind, "the expectation returned no result")
     observed = result.get("observed_value")
+    shown = None if observed is None else redact(_format(observed))
+    explain = meta.get("explain")
     return CheckResult(
         suite=batch.name, dataset=batch.dataset, check_name=name, check_kind=kind,
         success=bool(item.success),
         column_name=item.expectation_config.kwargs.get("column"),
         unexpected_count=_int(result.get("unexpected_count")),
         element_count=_int(result.get("element_count")),
-        observed=None if observed is None else redact(_format(observed)),
+        observed=shown,
+        explanation=explain.format(observed=shown) if explain and not item.success and shown else None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from contracts import CONTRACTS
-from contracts.derive.markdown import markdown_document
+from contracts.derive.markdown import markdown_document, markdown_document_da
 from contracts.derive.odcs import odcs_yaml
 from contracts.derive.partners import PARTNERS, summary
 
@@ -16,6 +16,7 @@ def contract_files() -> dict[str, str]:
     for name, contract in CONTRACTS.items():
         files[f"{name}.odcs.yaml"] = odcs_yaml(contract)
         files[f"{name}.md"] = markdown_document(contract)
+        files[f"{name}.da.md"] = markdown_document_da(contract)
     return files
 
 
@@ -37,12 +38,13 @@ def _index() -> str:
         "",
         "One contract per dataset partners deliver (extracts.md v1.1). `<dataset>.md` is the "
         "readable document, `<dataset>.odcs.yaml` the same contract in the Open Data Contract "
-        "Standard v3.1.0. Both are generated from the pydantic models in `contracts/`.",
+        "Standard v3.1.0, `<dataset>.da.md` the readable document in Danish (på dansk). All are "
+        "generated from the pydantic models in `contracts/`.",
         "",
         "| dataset | delivered by | what it holds | documents |",
         "|---|---|---|---|",
     ]
     for name, contract in CONTRACTS.items():
         lines.append(f"| `{name}` | {PARTNERS[contract.source]} | {summary(contract)} | "
-                     f"[{name}.md]({name}.md), [{name}.odcs.yaml]({name}.odcs.yaml) |")
+                     f"[{name}.md]({name}.md), [dansk]({name}.da.md), [{name}.odcs.yaml]({name}.odcs.yaml) |")
     return "\n".join(lines) + "\n"

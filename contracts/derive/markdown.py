@@ -57,6 +57,7 @@ DELIVERY_RULES = (
     "An optional manifest `<file name>.manifest.json` with `{\"rows\": <data rows>, \"sha256\": "
     "\"<hex of the file>\"}` is checked; a mismatch rejects the file.",
     "Delivering the same file twice changes nothing: the second copy is recorded as a duplicate.",
+    "A file with a header row and no data rows is accepted with a warning: a delivery can be empty.",
     *FILE_LIMITS.partner_rules(),
 )
 
@@ -91,6 +92,94 @@ def markdown_document(contract: type[DatasetContract]) -> str:
 
 def markdown_documents() -> dict[str, str]:
     return {name: markdown_document(contract) for name, contract in CONTRACTS.items()}
+
+
+# --- the Danish document: same facts, Danish words (column texts from the contract's `da`) ---
+TYPE_WORDS_DA: dict[Kind, str] = {
+    Kind.KEY: "person_key (64 hex-tegn, små bogstaver)",
+    Kind.ID: "id (1-40 af A-Z a-z 0-9 _ . : -)",
+    Kind.DATE: "dato ÅÅÅÅ-MM-DD",
+    Kind.TS: "tidspunkt ÅÅÅÅ-MM-DD TT:MM[:SS], dansk lokaltid",
+    Kind.BOOL: "true/false",
+    Kind.INT: "helt tal",
+    Kind.ENUM: "en af de anførte værdier",
+    Kind.TEXT: "tekst",
+    Kind.SECTORS: "'|'-adskilt liste af sektorer",
+}
+PARTNERS_DA: dict[str, str] = {
+    "region": "Regionspsykiatrien",
+    "municipality": "Kommunerne (socialforvaltning, jobcenter, programkoordinatorer)",
+    "ngo": "Civilsamfundets partnere (frivillige organisationer)",
+}
+KINDS_DA = {"conformance": "form", "completeness": "fuldstændighed", "plausibility": "troværdighed"}
+
+
+def markdown_document_da(contract: type[DatasetContract]) -> str:
+    """The partner document in Danish (`<dataset>.da.md`): columns, allowed values, rules (their
+    texts from `contracts.messages`, as `sammen check` says them) and the main delivery rules;
+    the English document is the complete reference."""
+    from contracts.messages import row_message
+
+    checks = contract_checks(contract, columns=contract.columns())
+    rules = []
+    for check in checks:
+        key = check.name if check.rule == "contract_rule" else check.rule
+        problem, todo = row_message(contract, key, check.column, "da", check.description,
+                                    dataset=check.params.get("dataset", ""))
+        rules.append(f"| `{check.name}` | {KINDS_DA[check.check_kind]} | {_cell(todo or problem)} |")
+    lines = [
+        f"<!-- GENERATED from contracts/ ({contract.qualified_name()}): do not edit by hand. "
+        "Regenerate with `sammen contracts export`. -->",
+        f"# {contract.dataset} (kontrakt v{contract.version})",
+        "",
+        contract.title_da,
+        "",
+        f"Leveres af: **{PARTNERS_DA[contract.source]}** (kilde `{contract.source}`). "
+        f"English: [{contract.dataset}.md]({contract.dataset}.md) (the complete reference).",
+        "",
+        "## Kolonner",
+        "",
+        "| kolonne | type | påkrævet | beskrivelse |",
+        "|---|---|---|---|",
+        *[f"| `{c.name}`{' (naturlig nøgle)' if c.name in contract.natural_key else ''} | "
+          f"{_cell(TYPE_WORDS_DA[c.kind])} | {'ja' if not c.nullable else 'nej'} | {_cell(c.description_da)} |"
+          for c in contract.columns()],
+        "",
+    ]
+    allowed = [f"- `{c.name}`: " + ", ".join(f"`{v}`" for v in c.enum_values or ())
+               for c in contract.columns() if c.kind in (Kind.ENUM, Kind.SECTORS)]
+    lines += ["## Tilladte værdier", "", *allowed, ""] if allowed else []
+    lines += ["## Regler", "", "En række, der bryder en regel, kommer i karantæne med kolonne og regel, aldrig "
+              "værdien. `sammen check FIL` viser, hvad der skal rettes, før filen leveres.", "",
+              "| regel | art | sådan overholdes den |", "|---|---|---|", *rules, ""]
+    lines += ["## Filer og levering", "", *[f"- {rule}" for rule in _delivery_rules_da(contract)], ""]
+    return "\n".join(lines) + "\n"
+
+
+def _da(number: int) -> str:
+    """A whole number as Danish writes it (4.096)."""
+    return f"{number:,}".replace(",", ".")
+
+
+def _delivery_rules_da(contract: type[DatasetContract]) -> tuple[str, ...]:
+    limits = FILE_LIMITS
+    return (
+        f"Læg filer i `landing/{contract.source}/` med navnet `{contract.dataset}__ÅÅÅÅMMDD.csv` (eller "
+        "`.parquet`), hvor ÅÅÅÅMMDD er udtræksdatoen; fri tekst må følge efter endnu et `__`.",
+        "CSV med skilletegn `,` eller `;`, kodning UTF-8 (med eller uden BOM) eller cp1252, og en "
+        "overskriftsrække; eller Parquet med de samme kolonnenavne.",
+        "Kolonnenavne skelner ikke mellem store og små bogstaver, rækkefølgen er fri, et tomt felt er en "
+        "manglende værdi. En ukendt kolonne indlæses ikke; mangler en påkrævet kolonne, afvises filen.",
+        "Bryder mere end 5 % af rækkerne reglerne, afvises hele filen.",
+        "En fil med noget, der ligner et CPR-nummer (DDMMÅÅ-LLLL eller DDMMÅÅLLLL), afvises helt og "
+        f"indlæses aldrig; den slettes efter {DEFAULT_RESTRICTED_RETENTION_DAYS} dage. Send kun person_key.",
+        "En fil med kun overskriftsrækken (ingen datarækker) godtages med en advarsel: en levering kan være tom.",
+        "En fil i en mappe, der ikke er en partners (fx `landing/hospital/`), indlæses ikke; den registreres "
+        "som afvist og bliver liggende.",
+        f"Højst {_da(limits.max_columns)} kolonner, højst {_da(limits.max_field_bytes)} bytes pr. felt og "
+        f"{_da(limits.max_line_bytes)} bytes pr. række (UTF-8); en fil over en grænse afvises med række og grænse.",
+        "Samme fil leveret to gange ændrer intet: anden kopi registreres som en dublet.",
+    )
 
 
 def _column_row(contract: type[DatasetContract], column: ColumnSpec) -> str:
@@ -166,6 +255,8 @@ def landing_rules() -> tuple[str, ...]:
         "file.",
         "A file name must not hold a CPR number: such a file is not read; it is recorded under a "
         "redacted name and kept in a restricted folder.",
+        "A file in a folder that is no partner's (e.g. `landing/hospital/`) is not read: it is "
+        "recorded as rejected, with the reason, and left where it is.",
         "Only plain files are taken: a symbolic link, a folder, a named pipe, a device or a socket in "
         "the landing folder is recorded as rejected once, and never followed or read.",
     )

@@ -21,6 +21,7 @@ from contracts import CONTRACTS
 MARTS = (
     "cohort",
     "admission_outcomes",
+    "admission_stays",
     "participation_outcomes",
     "coherence_outcomes",
     "wellbeing_outcomes",

@@ -35,19 +35,19 @@ def test_ingest_and_ledger_commands(tmp_path, capsys):
 def test_check_accepted_quarantined_rejected(tmp_path, capsys):
     good = tmp_path / "sessions__20250301.csv"
     good.write_text(sessions(*[{"session_id": f"T{i}"} for i in range(40)]))
-    assert main(["check", str(good)]) == 0
+    assert main(["check", "--lang", "en", str(good)]) == 0
     assert "accepted (40 rows)" in capsys.readouterr().out
 
     some = tmp_path / "sessions__20250302.csv"
     some.write_text(sessions(*[{"session_id": f"T{i}"} for i in range(39)], {"session_id": "X", "held_on": "1/2/2025"}))
-    assert main(["check", str(some)]) == 1
+    assert main(["check", "--lang", "en", str(some)]) == 1
     out = capsys.readouterr().out
     assert "accepted with 1 quarantined row(s)" in out and "row 40, column held_on" in out
     assert "1/2/2025" not in out
 
     bad = tmp_path / "sessions__20250303.csv"
     bad.write_text(sessions({"site": f"x {CPR}"}))
-    assert main(["check", str(bad)]) == 2
+    assert main(["check", "--lang", "en", str(bad)]) == 2
     out = capsys.readouterr().out
     assert "REJECTED" in out and "row 1, column site" in out and CPR not in out
 

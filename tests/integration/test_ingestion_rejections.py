@@ -115,13 +115,31 @@ def test_unreadable_parquet(tmp_path):
     assert "not a readable Parquet file" in rejected_reason(home, "sessions__20250301.parquet")
 
 
-def test_empty_file_and_binary_file(tmp_path):
+def test_parquet_with_a_column_name_that_is_not_utf8(tmp_path):
+    # GIVEN a Parquet file whose footer names a column with a byte that is not UTF-8
+    # (found by the reader fuzzing: pyarrow raised UnicodeDecodeError, not a rejection)
+    home = new_home(tmp_path)
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"xession_id": ["T1"]}), path)
+    deliver(home, "sessions__20250301.parquet", path.read_bytes().replace(b"xession_id", b"\x9eession_id"))
+    # WHEN ingested THEN it is rejected as unreadable, with the others going on
+    run(home)
+    assert "not a readable Parquet file" in rejected_reason(home, "sessions__20250301.parquet")
+
+
+def test_empty_file_blank_first_line_and_binary_file(tmp_path):
+    # GIVEN a file of 0 bytes, one starting with a blank line and one with a NUL byte
     home = new_home(tmp_path)
     deliver(home, "sessions__20250301.csv", b"")
     deliver(home, "sessions__20250302.csv", b"session_id\x00,ngo_id\n")
+    deliver(home, "sessions__20250303.csv", b"\nsession_id,ngo_id\n")
     run(home)
-    assert "no header row" in rejected_reason(home, "sessions__20250301.csv")
+    # THEN the empty one is an empty delivery (issue 14): loaded, with a warning in the ledger
+    assert scalar(home, "select status || ': ' || reason from ledger.files where file_name = ?",
+                  ["sessions__20250301.csv"]) == "loaded: warning: no data rows (an empty delivery)"
+    # AND the others are rejected with what they are
     assert "NUL bytes" in rejected_reason(home, "sessions__20250302.csv")
+    assert "no header row" in rejected_reason(home, "sessions__20250303.csv")
 
 
 @pytest.mark.parametrize("mismatch", ["rows", "sha256"])

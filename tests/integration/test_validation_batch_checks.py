@@ -174,3 +174,45 @@ def test_a_change_set_is_compared_with_change_sets_not_with_full_extracts(tmp_pa
     assert ratios("r2") == []
     # WHEN the second change set is judged THEN it is compared with the first one (2 / 30)
     assert ratios("r3") == [pytest.approx(2 / 30)]
+
+
+def test_data_docs_keep_a_history_of_runs(tmp_path_factory):
+    # GIVEN one home whose warehouse is checked in two runs
+    from validation import run_batch_checks
+
+    home = Home.at(tmp_path_factory.mktemp("history")).ensure()
+    con = duckdb.connect(str(home.warehouse))
+    create_warehouse(con)
+    good_batch(con)
+    # WHEN the batch checks run twice
+    run_batch_checks(home, con, "run-1", today=TODAY)
+    run_batch_checks(home, con, "run-2", today=TODAY)
+    con.close()
+    # THEN GX's Data Docs and sammen's own page list both runs, not only the last
+    gx_dir = home.docs / "gx"
+    site = (gx_dir / "site" / "index.html").read_text(encoding="utf-8")
+    page = (gx_dir / "index.html").read_text(encoding="utf-8")
+    assert "run-1" in site and "run-2" in site
+    assert "Run run-1" in page and "Run run-2" in page
+
+
+def test_a_stale_source_is_explained_in_words(tmp_path_factory):
+    # GIVEN a good batch checked a year after its latest extracts
+    from validation import run_batch_checks
+
+    home = Home.at(tmp_path_factory.mktemp("stale")).ensure()
+    con = duckdb.connect(str(home.warehouse))
+    create_warehouse(con)
+    good_batch(con)
+    later = TODAY + dt.timedelta(days=365)
+    # WHEN the batch checks run
+    results = run_batch_checks(home, con, "run-1", today=later)
+    latest = con.execute("select max(extract_date) from ledger.files where source = 'region' "
+                         "and status = 'loaded'").fetchone()[0]
+    con.close()
+    # THEN the freshness check of region says what is missing and since when, naming its datasets
+    [stale] = [r for r in results if r.check_name == "region_extract_age_days"]
+    age = (later - latest).days
+    assert stale.success is False
+    assert stale.explained() == (f"region: no extract newer than {age} days (admissions, outpatient_contacts; "
+                                 "limit 120 days before the run date)")

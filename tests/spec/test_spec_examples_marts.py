@@ -124,6 +124,34 @@ def test_example_1_stays_bed_days_and_readmissions(cutoff_end_of_2025):
     assert (row["discharges_post_30d"], row["readmissions_30d"]) == (2, 0)
 
 
+def test_admission_stays_hold_the_dates_and_add_up_to_admission_outcomes(cutoff_end_of_2025):
+    # GIVEN admissions A1-A5 of case 1: stays A1 (A1+A2, from 03-01, E = 03-08), A3 (03-10 to
+    # 03-12) and A4 (open from 06-01, A5 inside it)
+    # WHEN the marts are built and an evaluator asks for stays starting per quarter
+    import duckdb
+
+    with duckdb.connect(str(cutoff_end_of_2025.warehouse), read_only=True) as con:
+        stays = con.execute(
+            "select stay_id, enrolment_window, started_on, discharged_on, starts_in_window, bed_days "
+            "from marts.admission_stays where enrolment_id = 'case1' order by stay_id, enrolment_window desc"
+        ).fetchall()
+        per_quarter = con.execute(
+            "select year(started_on) || '-Q' || quarter(started_on), count(*) from marts.admission_stays "
+            "where enrolment_id = 'case1' and starts_in_window group by all order by 1"
+        ).fetchall()
+    # THEN stay A1 is split over the windows (6 bed days pre, 3 post); A4, open, has no discharge date
+    assert stays == [
+        ("A1", "pre", D("2025-03-01"), D("2025-03-10"), True, 6),
+        ("A1", "post", D("2025-03-01"), D("2025-03-10"), False, 3),
+        ("A3", "post", D("2025-03-10"), D("2025-03-12"), True, 2),
+        ("A4", "post", D("2025-06-01"), None, True, 213),
+    ]
+    # AND the stays per quarter and the bed days add up to admission_outcomes' figures
+    assert per_quarter == [("2025-Q1", 2), ("2025-Q2", 1)]
+    outcome = mart_rows(cutoff_end_of_2025.warehouse, "admission_outcomes")["case1"]
+    assert sum(row[5] for row in stays if row[1] == "post") == outcome["bed_days_post"]
+
+
 def test_example_2_participation_and_retention(cutoff_end_of_august):
     # GIVEN sessions attended on 01-14, 03-12, 04-09, 07-09 after E = 2025-01-10, cutoff 08-31
     row = mart_rows(cutoff_end_of_august.warehouse, "participation_outcomes")["case2"]

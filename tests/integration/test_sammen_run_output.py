@@ -1,0 +1,37 @@
+"""What a data engineer sees from `make demo` (`sammen synth` then `sammen run`): one screen,
+each file at most once, failing checks in words; every detail with -v."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from conftest import sammen_command
+
+pytestmark = pytest.mark.slow
+SCREEN = 45  # lines: "about 40", one terminal screen
+
+
+def sammen(*args: str) -> str:
+    done = subprocess.run([*sammen_command(), *args], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout + done.stderr
+
+
+def test_demo_output_fits_one_screen_and_names_each_file_once(tmp_path):
+    # GIVEN synthetic extracts (20 files) WHEN synthesised and run as `make demo` does
+    home = str(tmp_path / "home")
+    out = sammen("synth", "--home", home, "--persons", "150") + sammen("run", "--home", home)
+    lines = out.splitlines()
+    # THEN the whole output fits one screen
+    assert len(lines) <= SCREEN, "\n".join(lines)
+    # AND no delivered file is listed twice
+    names = re.findall(r"\b\w+__\d{8}(?:__\w+)?\.(?:csv|parquet)\b", out)
+    assert len(names) == len(set(names))
+    # AND the stale sources are explained in words, never as a dataset "-"
+    assert re.search(r"region: no extract newer than \d+ days \(admissions, outpatient_contacts;", out)
+    assert not re.search(r"\s-\s+\d+\s+\d+", out)
+    # AND WHEN run again with -v THEN every check kind and dataset is in a table
+    verbose = sammen("run", "--home", home, "-v")
+    assert "check kind" in verbose and "(per source)" in verbose and "==> dbt build" in verbose
