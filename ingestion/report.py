@@ -99,7 +99,7 @@ class IngestReport:
     def __str__(self) -> str:
         return self.render(verbose=True)
 
-    def render(self, *, verbose: bool = False) -> str:
+    def render(self, *, verbose: bool = False, failures: bool = True) -> str:
         """The run in lines. Short (`make demo`, `sammen run`): the totals, the files that need
         attention (rejected, duplicate, quarantined rows, a warning) and the failing batch checks
         in words. `verbose`: every file, the resolved rows and the table of checks per kind."""
@@ -109,9 +109,12 @@ class IngestReport:
             f"{self.rows_quarantined} quarantined"
         ]
         shown_files = self.files if verbose else [f for f in self.files if _needs_attention(f)]
+        if not failures:  # the caller shows the rejected files and failed checks at WARNING
+            shown_files = [f for f in shown_files if f.status != "rejected"]
         lines += ["  " + f.line() for f in shown_files]
-        if len(shown_files) < len(self.files):
-            lines.append(f"  ({len(self.files) - len(shown_files)} more file(s) loaded without remarks; -v lists them)")
+        unremarked = sum(1 for f in self.files if not _needs_attention(f))
+        if not verbose and unremarked:
+            lines.append(f"  ({unremarked} more file(s) loaded without remarks; -v lists them)")
         if self.waiting:
             lines.append("  not complete yet, left in landing for a later run: " + ", ".join(self.waiting))
         unreferenced = {d: n for d, n in self.unreferenced.items() if n}
@@ -122,7 +125,7 @@ class IngestReport:
             lines.append(f"  consent withdrawals in force: {self.withdrawn_persons} person(s)")
         if verbose and self.resolved_rows:
             lines.append("  resolved rows: " + ", ".join(f"{d} {n}" for d, n in self.resolved_rows.items()))
-        if self.failed_batch_checks:
+        if failures and self.failed_batch_checks:
             lines.append(f"  batch checks failed ({len(self.failed_batch_checks)}; see docs/gx/index.html):")
             lines += ["    " + text for text in self.failed_batch_checks]
         table = self.check_table()

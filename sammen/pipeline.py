@@ -55,7 +55,7 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
         try:
             with progress.stage("ingest"):
                 report = ingestion.ingest(home, settings, progress, run_id=run_id)
-                progress.say(report.render(verbose=progress.verbose))
+                progress.say(report.render(verbose=progress.verbose, failures=False))
                 _warn(report, progress)
             cutoff = settings.cutoff or compute_cutoff(home)
             runs.set_cutoff(home, run_id, cutoff)
@@ -74,13 +74,12 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
 
 
 def _warn(report: Any, progress: Progress) -> None:
-    """The night's failures and warnings at WARNING, by name (file, dataset, check; no values)."""
+    """The night's rejected files and failed batch checks at WARNING, each once, in words (file,
+    dataset, check; never a value); the ingest report above them (INFO) leaves them out."""
     for file in report.failed_files:
-        progress.warn(f"rejected: {file.source}/{file.name}")
-    for check in report.failed_checks:
-        progress.warn(f"check failed: {check.dataset or '-'} {check.check_name}")
-    for check in report.warnings:
-        progress.warn(f"late source: {check.check_name}")
+        progress.warn("rejected: " + file.line().strip())
+    for text in report.failed_batch_checks:
+        progress.warn(f"check failed: {text}")
 
 
 def night_counts(report: Any) -> dict[str, int]:

@@ -8,6 +8,7 @@ import subprocess
 from conftest import sammen_command
 from helpers.ingestion import csv_text, deliver, new_home, query, rows
 
+from sammen import exit_codes
 from sammen.cli import main
 
 
@@ -95,9 +96,9 @@ def test_a_file_in_an_unknown_landing_folder_gets_a_ledger_row_and_stays(tmp_pat
     stray = home.landing / "hospital" / "admissions__20250301.csv"
     stray.parent.mkdir()
     stray.write_text(csv_text(rows("admissions")))
-    # WHEN ingested twice
-    assert main(["ingest", "--home", str(home.root), "--quiet"]) == 0
-    assert main(["ingest", "--home", str(home.root), "--quiet"]) == 0
+    # WHEN ingested twice (the first night rejected a file: exit code FAILURES)
+    assert main(["ingest", "--home", str(home.root), "--quiet"]) == exit_codes.FAILURES
+    assert main(["ingest", "--home", str(home.root), "--quiet"]) == exit_codes.CLEAN
     # THEN one rejected ledger row names the folder and the reason, and the file is left where it is
     [(source, status, reason)] = query(home, "select source, status, reason from ledger.files")
     assert (source, status) == ("hospital", "rejected")
@@ -111,7 +112,7 @@ def test_ledger_wraps_long_names_and_reasons_in_their_columns(tmp_path, capsys):
     long_name = "attendance__20250301__" + "a_very_long_description_of_the_export" * 2 + ".csv"
     deliver(home, long_name, "nonsense")
     deliver(home, "sessions__20250301.csv", csv_text(rows("sessions")))
-    assert main(["ingest", "--home", str(home.root), "--quiet"]) == 0
+    assert main(["ingest", "--home", str(home.root), "--quiet"]) == exit_codes.FAILURES
     capsys.readouterr()
     # WHEN the ledger is shown
     assert main(["ledger", "--home", str(home.root)]) == 0

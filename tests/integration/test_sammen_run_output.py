@@ -9,13 +9,16 @@ import subprocess
 import pytest
 from conftest import sammen_command
 
+from sammen import exit_codes
+
 pytestmark = pytest.mark.slow
 SCREEN = 45  # lines: "about 40", one terminal screen
 
 
 def sammen(*args: str) -> str:
     done = subprocess.run([*sammen_command(), *args], capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
+    # the demo's synthetic NGO data fail one batch check, so a finished night exits FAILURES
+    assert done.returncode in (exit_codes.CLEAN, exit_codes.FAILURES), done.stderr[-3000:]
     return done.stdout + done.stderr
 
 

@@ -13,6 +13,7 @@ from contracts import cli as contracts_cli
 from contracts.derive.dbt import sources_path, sources_yaml
 from contracts.derive.export import contract_files
 from contracts.derive.partners import sources
+from sammen.home import Home
 
 REPO = Path(__file__).resolve().parents[2]
 REGENERATE = "run `sammen contracts export --dbt` in the repo and commit the result"
@@ -58,5 +59,6 @@ def test_export_command_writes_documents_and_dbt_sources(tmp_path, capsys):
 
 
 def test_export_into_a_home_uses_its_docs_folder(tmp_path):
+    Home.at(tmp_path).ensure()  # an existing home: `--home` never creates one
     assert _run(["contracts", "export", "--home", str(tmp_path)]) == 0
     assert (tmp_path / "docs" / "contracts" / "admissions.odcs.yaml").exists()
