@@ -33,6 +33,7 @@ import yaml
 from publishing.catalogue import CATALOGUE_PATH, Catalogue, load_catalogue
 from publishing.disclosure import COLUMNS, check_controlled, control
 from publishing.outputs import PublishedFolder
+from sammen.database import connect
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
@@ -105,7 +106,7 @@ def publish(home: Home, settings: Settings, progress: Progress) -> PublishReport
 def _read_warehouse(home: Home, settings: Settings) -> tuple[pd.DataFrame, str, dt.date]:
     if not home.warehouse.exists():
         raise PublishError(f"no warehouse at {home.warehouse}: run `sammen run` first")
-    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+    with connect(home, settings, stage="publish", read_only=True, ordered=True) as connection:
         if not _has_table(connection, "marts", "indicators"):
             raise PublishError(
                 f"{home.warehouse} has no marts.indicators: run `sammen transform` "

@@ -14,6 +14,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
 MIN_DISCLOSURE_THRESHOLD = 5
+# DuckDB's memory ceiling by default: half the machine's memory, at most 6 GiB, so that Python,
+# Great Expectations, dbt and Airflow keep room beside it (a stage peaks at about 1.3x the limit).
+DEFAULT_MEMORY_LIMIT_CAP = 6 * 1024**3
+# Great Expectations validates pandas frames: above this many rows a contract or distribution
+# batch is a reservoir sample drawn in DuckDB (validation.batches), so memory stays bounded.
+DEFAULT_GX_SAMPLE_ROWS = 500_000
 
 
 def _env_float(name: str, default: float) -> float:
@@ -24,6 +30,18 @@ def _env_float(name: str, default: float) -> float:
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _machine_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2 * DEFAULT_MEMORY_LIMIT_CAP
+
+
+def default_memory_limit() -> str:
+    """DuckDB `memory_limit` when SAMMEN_DUCKDB_MEMORY_LIMIT is not set: min(6 GiB, RAM / 2)."""
+    return f"{min(DEFAULT_MEMORY_LIMIT_CAP, _machine_memory() // 2) // 1024**2}MiB"
 
 
 def _env_date(name: str) -> dt.date | None:
@@ -45,6 +63,18 @@ class Settings:
     )
     programmes_file: Path | None = field(
         default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
+    )
+
+    # DuckDB, for every connection sammen opens (sammen.database) and for dbt-duckdb
+    # (dbt_project/profiles.yml): memory ceiling (DuckDB syntax, e.g. `6GiB`), worker threads.
+    duckdb_memory_limit: str = field(
+        default_factory=lambda: os.environ.get("SAMMEN_DUCKDB_MEMORY_LIMIT") or default_memory_limit()
+    )
+    duckdb_threads: int = field(
+        default_factory=lambda: _env_int("SAMMEN_DUCKDB_THREADS", os.cpu_count() or 1)
+    )
+    gx_sample_rows: int = field(
+        default_factory=lambda: _env_int("SAMMEN_GX_SAMPLE_ROWS", DEFAULT_GX_SAMPLE_ROWS)
     )
 
     def __post_init__(self) -> None:

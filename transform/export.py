@@ -11,13 +11,17 @@ from pathlib import Path
 
 import duckdb
 
+from sammen.database import duckdb_config
+from sammen.settings import Settings
+
 
 def export_marts(warehouse: Path, destination: Path) -> list[Path]:
     """Write every table of schema `marts` as Parquet (atomically: temp file, then rename), then
     remove every other Parquet file of `destination`."""
     destination.mkdir(parents=True, exist_ok=True)
     written = []
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    # bounded memory like every sammen connection (sammen.database); COPY streams, no spill needed
+    with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(Settings(), None)) as connection:
         for table in _mart_tables(connection):
             path = destination / f"{table}.parquet"
             partial = path.with_suffix(".parquet.partial")
