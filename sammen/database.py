@@ -69,6 +69,7 @@ def dbt_environment(settings: Settings, spill: Path) -> dict[str, str]:
 def spill_folder(home: Home, stage: str) -> Iterator[Path]:
     """A fresh spill folder for one stage of this process, erased afterwards."""
     folder = home.spill / f"{stage.replace(' ', '_')}-{os.getpid()}-{next(_counter)}"
+    folder.mkdir(parents=True, exist_ok=True)  # DuckDB creates only the last level itself
     try:
         yield folder
     finally:

@@ -103,24 +103,24 @@ _DISTRIBUTIONS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
 
 
 def distribution_batch(con: duckdb.DuckDBPyConnection, dataset: str,
-                       thresholds: Thresholds, rows: str | None = None) -> Batch | None:
+                       thresholds: Thresholds, relation: str | None = None) -> Batch | None:
     """Means of a few derived measures that should stay in a plausible band (plausibility)."""
     rows = con.execute(f"select count(*) from resolved.{dataset}").fetchone()[0]
     if rows < thresholds.min_rows_for_distribution:
         return None
     if dataset == "surveys":
-        return _survey_batch(con, thresholds, rows or "resolved.surveys")
+        return _survey_batch(con, thresholds, relation or "resolved.surveys")
     if dataset not in _DISTRIBUTIONS:
         return None
     select, checks = _DISTRIBUTIONS[dataset]
     expectations = tuple(
         _mean(dataset, name, column, getattr(thresholds, bounds)) for name, column, bounds in checks
     )
-    return Batch(f"{dataset}.distribution", dataset, f"select {select} from {rows or f'resolved.{dataset}'}",
+    return Batch(f"{dataset}.distribution", dataset, f"select {select} from {relation or f'resolved.{dataset}'}",
                  expectations)
 
 
-def _survey_batch(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, rows: str) -> Batch:
+def _survey_batch(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, relation: str) -> Batch:
     """One score column per instrument (null elsewhere), each mean judged on its own: an
     instrument with too few answers is left out."""
     counts = dict(con.execute("select instrument, count(*) from resolved.surveys group by 1").fetchall())
@@ -132,7 +132,7 @@ def _survey_batch(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, rows: 
     expectations = tuple(
         _mean("surveys", f"mean_{name}_score", f"{name}_score", (low, high)) for name, low, high in judged
     )
-    return Batch("surveys.distribution", "surveys", f"select {select} from {rows}", expectations)
+    return Batch("surveys.distribution", "surveys", f"select {select} from {relation}", expectations)
 
 
 def delivery_batches(con: duckdb.DuckDBPyConnection, run_id: str,
