@@ -54,6 +54,18 @@ def targets(measures: list[Measure]) -> list[str]:
     return [f"Targets at {scale} ({SCALES[scale]:,} persons):", "", *lines]
 
 
+def breakdown(measures: list[Measure]) -> list[str]:
+    """Where each stage's time went at the largest scale: sammen's own progress timings."""
+    scale = max({m.scale for m in measures}, key=lambda name: SCALES[name])
+    lines = [f"Where the time goes at {scale} (each process's own progress timings; nested stages "
+             "are listed inside their parent, before it):", "",
+             "| stage | part | seconds |", "|---|---|---:|"]
+    for m in measures:
+        if m.scale == scale:
+            lines += [f"| {m.stage} | {name} | {seconds:.1f} |" for name, seconds in m.parts]
+    return [*lines, ""]
+
+
 def section(measures: list[Measure], synth: dict[str, dict], where: str, chart: str) -> str:
     rows = with_full_run(measures)
     lines = [
@@ -81,6 +93,7 @@ def section(measures: list[Measure], synth: dict[str, dict], where: str, chart: 
         "",
         *targets(rows),
         "",
+        *breakdown(measures),
         f"![time and peak memory per stage against persons, log axes]({chart})",
         "",
     ]

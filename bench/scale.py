@@ -33,6 +33,9 @@ SCALES = {"S": 2_000, "M": 100_000, "L": 1_500_000}
 SEED = 7
 STAGES = ("reference", "ingest", "transform", "publish", "nightly increment", "nothing new")
 _CHUNK = 64 * 1024 * 1024
+COMMAND_MARK = "### bench runs: "
+# sammen's progress lines ("<== dbt build, full ... done in 12.3 s"): where a stage's time went
+_DONE = re.compile(r"^<== (.+) done in ([0-9.]+) s$", re.M)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Measure:
     peak_rss: int  # bytes
     rows: int
     ratio: float = 0.0  # seconds / the reference's seconds
+    parts: tuple[tuple[str, float], ...] = ()  # the stage's own progress timings, in order
 
 
 def sammen_command() -> list[str]:
@@ -54,7 +58,7 @@ def sammen_command() -> list[str]:
 def timed(command: list[str], log: Path) -> tuple[float, int]:
     """Run `command` (output appended to `log`); its wall-clock seconds and peak RSS in bytes."""
     with log.open("a", encoding="utf-8") as out:
-        out.write(f"$ {' '.join(command)}\n")
+        out.write(f"{COMMAND_MARK}{' '.join(command)}\n")
         out.flush()
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -181,7 +185,7 @@ def run_scale(root: Path, scale: str, progress=print) -> tuple[list[Measure], di
     def measure(stage: str, command: list[str], rows: callable) -> None:
         progress(f"    {scale} {stage} ...")
         seconds, rss = timed(command, log)
-        measures.append(Measure(scale, persons, stage, round(seconds, 2), rss, rows()))
+        measures.append(Measure(scale, persons, stage, round(seconds, 2), rss, rows(), parts=_parts(log)))
         progress(f"    {scale} {stage}: {seconds:.1f} s, peak RSS {rss / 2**30:.2f} GiB")
 
     reference = base / "reference.duckdb"
@@ -190,18 +194,24 @@ def run_scale(root: Path, scale: str, progress=print) -> tuple[list[Measure], di
     measure("reference", [sys.executable, "-m", "bench.reference", str(reference), *map(str, inputs)],
             lambda: _reference_rows(log))
     reference.unlink(missing_ok=True)
-    measure("ingest", [*sammen, "ingest", "--home", str(home), "--quiet"],
+    measure("ingest", [*sammen, "ingest", "--home", str(home)],
             lambda: _loaded_since(home, 0))
     history_files = _last_file_id(home)
-    measure("transform", [*sammen, "transform", "--home", str(home), "--quiet"], lambda: _mart_rows(home))
-    measure("publish", [*sammen, "publish", "--home", str(home), "--quiet"], lambda: _published_rows(home))
+    measure("transform", [*sammen, "transform", "--home", str(home)], lambda: _mart_rows(home))
+    measure("publish", [*sammen, "publish", "--home", str(home)], lambda: _published_rows(home))
     deliver(increment, home)
-    measure("nightly increment", [*sammen, "run", "--home", str(home), "--quiet"],
+    measure("nightly increment", [*sammen, "run", "--home", str(home)],
             lambda: _loaded_since(home, history_files))
     last = _last_file_id(home)
-    measure("nothing new", [*sammen, "run", "--home", str(home), "--quiet"], lambda: _loaded_since(home, last))
+    measure("nothing new", [*sammen, "run", "--home", str(home)], lambda: _loaded_since(home, last))
     seconds = measures[0].seconds
     return [Measure(**(asdict(m) | {"ratio": round(m.seconds / seconds, 2)})) for m in measures], synth
+
+
+def _parts(log: Path) -> tuple[tuple[str, float], ...]:
+    """The progress timings printed by the last command in the log (outermost stages only)."""
+    output = log.read_text(encoding="utf-8").rsplit(COMMAND_MARK, 1)[-1]
+    return tuple((name, float(seconds)) for name, seconds in _DONE.findall(output))
 
 
 def _reference_rows(log: Path) -> int:

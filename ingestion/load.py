@@ -79,22 +79,20 @@ def ingest(
     report = IngestReport(run_id or new_run_id())
     with writer_lock(home), connect(home, settings, stage="ingest") as con:
         ensure_schema(con)
-        started = time.perf_counter()
-        with (tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch,
+        with (progress.stage("ingest: files"),
+              tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch,
               ThreadPoolExecutor(1, thread_name_prefix="sammen-hash") as hasher):
             for file in _delivery_order(landing_files(home, files)):
                 outcome = _ingest_file(con, home, settings, file, report.run_id, Path(scratch), hasher)
                 report.files.append(outcome)
                 progress.say(outcome.line())
-        resolving = time.perf_counter()
-        _resolve(con, report)
-        checking = time.perf_counter()
+        with progress.stage("ingest: resolve"):
+            _resolve(con, report)
         # Nothing rebuilt means resolved.* and the loaded deliveries are as the last run left
         # them: GX would judge the same batches again (a night with nothing new stays seconds)
-        if batch_checks and report.rebuilt:
-            _batch_checks(home, con, report, settings)
-        progress.timings |= {"ingest: files": resolving - started, "ingest: resolve": checking - resolving,
-                             "ingest: batch checks": time.perf_counter() - checking}
+        with progress.stage("ingest: batch checks"):
+            if batch_checks and report.rebuilt:
+                _batch_checks(home, con, report, settings)
     return report
 
 

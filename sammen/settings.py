@@ -19,7 +19,7 @@ MIN_DISCLOSURE_THRESHOLD = 5
 DEFAULT_MEMORY_LIMIT_CAP = 6 * 1024**3
 # Great Expectations validates pandas frames: above this many rows a contract or distribution
 # batch is a reservoir sample drawn in DuckDB (validation.batches), so memory stays bounded.
-DEFAULT_GX_SAMPLE_ROWS = 500_000
+DEFAULT_GX_SAMPLE_ROWS = 100_000
 
 
 def _env_float(name: str, default: float) -> float:

@@ -8,14 +8,14 @@ twice, a distribution that moved. Delivery size and freshness are judged on the 
 (`ledger.files`), which records every delivery.
 
 Memory (national scale): GX validates pandas frames, so a resolved table larger than
-`sample_rows` (Settings.gx_sample_rows, default 500,000) is not pulled whole: its contract and
+`sample_rows` (Settings.gx_sample_rows, default 100,000) is not pulled whole: its contract and
 distribution batches are a reservoir sample of that many rows drawn by DuckDB (reference and
 cross-field flags are computed on the sampled rows against the whole target table). What each
 check then sees: column existence, not-null, value sets, ranges, patterns, references and
 cross-field rules judge the sampled rows (a rate of bad rows shows; a single bad row among
 millions may not); key uniqueness judges the sample only, the whole table's keys being unique by
 construction (resolution keeps one row per natural key); the distribution means are estimated
-from the sample (their bands are far wider than a 500,000-row sample's error). Delivery and
+from the sample (their bands are far wider than a 100,000-row sample's error). Delivery and
 freshness batches read the ledger and are always whole.
 
 Kinds follow OHDSI's Data Quality Dashboard: references and keys are *conformance* (relational),
