@@ -62,6 +62,6 @@ def test_dbt_duckdb_gets_the_same_settings_as_sammens_connections(tmp_path: Path
     # GIVEN the dbt profile WHEN its DuckDB settings are read THEN they are exactly the ones
     # sammen sets on its own connections (one place decides them: sammen.database)
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
-    settings = profile["sammen"]["outputs"]["duckdb"]["settings"]
+    settings = profile["sammen"]["outputs"]["duckdb"]["config_options"]
     assert set(settings) == set(duckdb_config(Settings(), tmp_path))
     assert settings["preserve_insertion_order"] is False
