@@ -1,75 +1,45 @@
-"""`make bench`: every speed and scale measurement, results written into docs/benchmarks.md.
+"""`make bench`: the pipeline at national scale, results written into docs/benchmarks.md.
 
-    .venv/bin/python -m bench [--persons 1500000] [--rows 10000000] [--transform-persons 20000]
+    .venv/bin/python -m bench [--scale S|M|L ...] [--root var/bench] [--doc docs/benchmarks.md]
 
-1. synthetic extracts at scale (`bench.synth`, section "Synthetic extracts at scale");
-2. ingestion throughput against DuckDB's read_csv (`bench.ingest`, section "Ingestion throughput");
-3. dbt full vs nightly build (`transform.benchmark`, printed; its section keeps the narrative).
-Speed goals live here, not in timed tests.
+Runs `bench.scale` for each scale (default S, M and L: 2,000, 100,000 and 1,500,000 persons),
+then replaces the section "## National scale (`make bench`)" of the document and draws the chart
+beside it (`benchmarks_scale.png`). The older component benchmarks stay runnable on their own:
+`python -m bench.ingest` (one large CSV) and `python -m transform.benchmark` (full vs nightly dbt).
+Speed goals live here and in the document, not in timed tests.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from bench import ingest, synth
-from bench.docs import machine, write_section
+from bench import chart, scale
+from bench.docs import DOC, machine, write_section
+from bench.report import SECTION, section
 
-SYNTH_SECTION = "## Synthetic extracts at scale"
-
-
-def synth_section(result: dict, where: str) -> str:
-    rows = result["rows"]
-    lines = [
-        SYNTH_SECTION,
-        "",
-        f"`python -m bench --persons {result['persons']}` on {where}:",
-        f"{result['persons']:,} persons in **{result['seconds']:.0f} s**, {result['files']} files, "
-        f"{result['bytes'] / 1e9:.2f} GB, peak memory {result['peak_rss_mb']:,} MB.",
-        "",
-        "| dataset | rows |",
-        "|---|---:|",
-        *(f"| {name} | {count:,} |" for name, count in rows.items()),
-        f"| all | {sum(rows.values()):,} |",
-        "",
-    ]
-    return "\n".join(lines)
+ROOT = Path(__file__).resolve().parents[1] / "var" / "bench"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--persons", type=int, default=1_500_000, help="synthetic scale run")
-    parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the ingestion CSV")
-    parser.add_argument("--transform-persons", type=int, default=20_000)
+    parser.add_argument("--scale", action="append", choices=list(scale.SCALES),
+                        help="scale to measure (repeatable; default all three)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="cache of extracts and homes")
+    parser.add_argument("--doc", type=Path, default=DOC, help="the document to update")
     args = parser.parse_args(argv)
-
-    print(f"==> synthetic extracts for {args.persons:,} persons ...", flush=True)
-    work = Path(tempfile.mkdtemp(prefix="sammen-bench-synth-"))
-    try:
-        where = machine()
-        result = synth.bench_synth(args.persons, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    text = synth_section(result, where)
+    scales = args.scale or list(scale.SCALES)
+    where = machine()
+    measures, synth = [], {}
+    for name in scales:
+        print(f"==> scale {name}: {scale.SCALES[name]:,} persons", flush=True)
+        found, synth[name] = scale.run_scale(args.root, name, progress=lambda line: print(line, flush=True))
+        measures += found
+    picture = chart.draw(measures, args.doc.with_name("benchmarks_scale.png"))
+    text = section(measures, synth, where, picture.name)
+    write_section(text, SECTION, args.doc)
     print(text)
-    write_section(text, SYNTH_SECTION)
-
-    print(f"==> ingestion throughput on {args.rows:,} rows ...", flush=True)
-    ingest.main(["--rows", str(args.rows)])
-
-    print(f"==> dbt full vs nightly build, {args.transform_persons:,} persons ...", flush=True)
-    from transform import benchmark
-
-    captured = io.StringIO()
-    with contextlib.redirect_stdout(captured):
-        benchmark.main(["--persons", str(args.transform_persons)])
-    print(captured.getvalue())
     return 0
 
 

@@ -27,13 +27,13 @@ def machine() -> str:
     )
 
 
-def write_section(text: str, section: str) -> None:
-    """Replace `section` (a `## ` heading line) in docs/benchmarks.md with `text`, or append it."""
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+def write_section(text: str, section: str, doc: Path = DOC) -> None:
+    """Replace `section` (a `## ` heading line) in `doc` with `text`, or append it."""
+    current = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
     text = text.rstrip("\n") + "\n\n"  # a blank line before the next section
     pattern = re.compile(rf"^{re.escape(section)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(current):
         updated = pattern.sub(lambda _: text, current)
     else:
         updated = current.rstrip("\n") + "\n\n" + text
-    DOC.write_text(updated, encoding="utf-8")
+    doc.write_text(updated, encoding="utf-8")

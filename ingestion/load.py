@@ -68,6 +68,7 @@ from ingestion.ledger import CheckResult, ensure_schema, record_checks, table_co
 from ingestion.purge import purge_restricted, restrict, restricted_folder
 from ingestion.report import FileOutcome, IngestReport
 from ingestion.resolve import WITHDRAWALS, erasable_with, erase_withdrawn, resolve
+from sammen.database import connect
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
@@ -99,37 +100,33 @@ def ingest(
     settings = settings or Settings()
     progress = progress or Progress(quiet=True)
     report = IngestReport(run_id or new_run_id())
-    with writer_lock(home):
-        con = duckdb.connect(str(home.warehouse))
-        try:
-            ensure_schema(con)
-            purged = purge_restricted(con, home, settings.restricted_retention_days, report.run_id)
-            if purged:
-                progress.say(f"purged {len(purged)} rejected file(s) holding a CPR number, kept "
-                             f"{settings.restricted_retention_days} days (file ids {', '.join(map(str, purged))})")
-            started = time.perf_counter()
+    with writer_lock(home), connect(home, settings, stage="ingest") as con:
+        ensure_schema(con)
+        purged = purge_restricted(con, home, settings.restricted_retention_days, report.run_id)
+        if purged:
+            progress.say(f"purged {len(purged)} rejected file(s) holding a CPR number, kept "
+                         f"{settings.restricted_retention_days} days (file ids {', '.join(map(str, purged))})")
+        with (progress.stage("ingest: files"),
+              tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch,
+              ThreadPoolExecutor(1, thread_name_prefix="sammen-hash") as hasher):
             landing = scan_landing(home, files)
             _record_refused(con, landing, report, progress)
-            with (tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch,
-                  ThreadPoolExecutor(1, thread_name_prefix="sammen-hash") as hasher):
-                for number, file in enumerate(_delivery_order(landing.files)):
-                    staging = Path(scratch) / "staged" / str(number)
-                    outcome = _take_file(con, home, settings, file, report.run_id, Path(scratch), staging,
-                                         hasher, progress)
-                    if outcome is not None:
-                        report.files.append(outcome)
-                        progress.detail(outcome.line())  # the report lists the files again
-                    else:
-                        report.waiting.append(f"{file.source}/{file.display_name}")
-            resolving = time.perf_counter()
+            for number, file in enumerate(_delivery_order(landing.files)):
+                staging = Path(scratch) / "staged" / str(number)
+                outcome = _take_file(con, home, settings, file, report.run_id, Path(scratch), staging,
+                                     hasher, progress)
+                if outcome is not None:
+                    report.files.append(outcome)
+                    progress.detail(outcome.line())  # the report lists the files again
+                else:
+                    report.waiting.append(f"{file.source}/{file.display_name}")
+        with progress.stage("ingest: resolve"):
             _resolve(con, report)
-            checking = time.perf_counter()
-            if batch_checks:
-                _batch_checks(home, con, report)
-            progress.timings |= {"ingest: files": resolving - started, "ingest: resolve": checking - resolving,
-                                 "ingest: batch checks": time.perf_counter() - checking}
-        finally:
-            con.close()
+        # Nothing rebuilt means resolved.* and the loaded deliveries are as the last run left
+        # them: GX would judge the same batches again (a night with nothing new stays seconds)
+        with progress.stage("ingest: batch checks"):
+            if batch_checks and report.rebuilt:
+                _batch_checks(home, con, report, settings)
     return report
 
 
@@ -513,11 +510,12 @@ def _file_checks(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> list[C
     return [CheckResult(*row) for row in rows]
 
 
-def _batch_checks(home: Home, con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
+def _batch_checks(home: Home, con: duckdb.DuckDBPyConnection, report: IngestReport,
+                  settings: Settings) -> None:
     """Great Expectations batch checks (`validation`), recorded in ledger.checks and the report."""
     import validation  # late: validation imports GX, which takes seconds to import
 
-    results = validation.run_batch_checks(home, con, report.run_id)
+    results = validation.run_batch_checks(home, con, report.run_id, sample_rows=settings.gx_sample_rows)
     report.failed_batch_checks = [result.explained() for result in results if not result.success]
     rows = con.execute(
         """select engine, dataset, check_name, check_kind, column_name, checked,

@@ -39,6 +39,7 @@ from publishing.catalogue import CATALOGUE_PATH, Catalogue, load_catalogue
 from publishing.disclosure import COLUMNS, CONTROL_COLUMNS, check_controlled, control
 from publishing.outputs import PublishedFolder
 from publishing.report import render
+from sammen.database import connect
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
@@ -145,7 +146,7 @@ def publish(home: Home, settings: Settings, progress: Progress, *, target: str =
 def _read_warehouse(home: Home, settings: Settings, target: str = "duckdb") -> tuple[pd.DataFrame, str, dt.date]:
     if not home.warehouse.exists():
         raise PublishError(f"no warehouse at {home.warehouse}: run `sammen run` first")
-    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+    with connect(home, settings, stage="publish", read_only=True, ordered=True) as connection:
         if target == "postgres":
             raw = _postgres_indicators()
         elif not _has_table(connection, "marts", "indicators"):

@@ -6,6 +6,7 @@ Every stage finds its inputs and outputs through this class, so the layout is wr
     DIR/archive/<source>/     accepted and duplicate files, original bytes
     DIR/rejected/<source>/    rejected files, original bytes, with <file>.reason.txt beside
     DIR/warehouse/sammen.duckdb   the warehouse (ledger, raw, resolved, staging, marts ...)
+    DIR/warehouse/spill/      DuckDB's temp_directory: large joins and sorts spill here (erased after)
     DIR/marts/                the marts exported as Parquet for evaluators
     DIR/query/marts.duckdb    the marts only, as a DuckDB file: what `sammen query` opens
     DIR/published/            aggregates only, after disclosure control
@@ -98,6 +99,10 @@ class Home:
     @property
     def warehouse(self) -> Path:
         return self.warehouse_dir / "sammen.duckdb"
+
+    @property
+    def spill(self) -> Path:
+        return self.warehouse_dir / "spill"
 
     @property
     def marts(self) -> Path:

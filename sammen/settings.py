@@ -29,6 +29,13 @@ _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*", 
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
+# DuckDB's memory ceiling by default: half the machine's memory, at most 6 GiB, so that Python,
+# Great Expectations, dbt and Airflow keep room beside it (a stage peaks at about 1.3x the limit).
+DEFAULT_MEMORY_LIMIT_CAP = 6 * 1024**3
+# Great Expectations validates pandas frames: above this many rows a contract or distribution
+# batch is a reservoir sample drawn in DuckDB (validation.batches), so memory stays bounded.
+DEFAULT_GX_SAMPLE_ROWS = 100_000
+
 
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
@@ -42,6 +49,17 @@ def _env_int(name: str, default: int) -> int:
 
 def _env_str(name: str, default: str) -> str:
     return os.environ.get(name) or default
+
+def _machine_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2 * DEFAULT_MEMORY_LIMIT_CAP
+
+
+def default_memory_limit() -> str:
+    """DuckDB `memory_limit` when SAMMEN_DUCKDB_MEMORY_LIMIT is not set: min(6 GiB, RAM / 2)."""
+    return f"{min(DEFAULT_MEMORY_LIMIT_CAP, _machine_memory() // 2) // 1024**2}MiB"
 
 
 def _env_date(name: str) -> dt.date | None:
@@ -78,6 +96,18 @@ class Settings:
         default_factory=lambda: _env_float("SAMMEN_QUERY_TIMEOUT", 300.0)
     )
     query_threads: int = field(default_factory=lambda: _env_int("SAMMEN_QUERY_THREADS", 2))
+
+    # DuckDB, for every connection sammen opens (sammen.database) and for dbt-duckdb
+    # (dbt_project/profiles.yml): memory ceiling (DuckDB syntax, e.g. `6GiB`), worker threads.
+    duckdb_memory_limit: str = field(
+        default_factory=lambda: os.environ.get("SAMMEN_DUCKDB_MEMORY_LIMIT") or default_memory_limit()
+    )
+    duckdb_threads: int = field(
+        default_factory=lambda: _env_int("SAMMEN_DUCKDB_THREADS", os.cpu_count() or 1)
+    )
+    gx_sample_rows: int = field(
+        default_factory=lambda: _env_int("SAMMEN_GX_SAMPLE_ROWS", DEFAULT_GX_SAMPLE_ROWS)
+    )
 
     def __post_init__(self) -> None:
         if self.disclosure_threshold < MIN_DISCLOSURE_THRESHOLD:

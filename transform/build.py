@@ -1,7 +1,10 @@
 """`transform.build`: dbt build of the marts, then docs and the Parquet export.
 
-Full or nightly: a build remembers (in its dbt target folder) the cutoff, the vars and a
-fingerprint of the dbt project it ran with. The next build on the same warehouse is a nightly
+Full, nightly or nothing: a build remembers (in its dbt target folder) the cutoff, the vars, a
+fingerprint of the dbt project and the deliveries (loaded files in the ledger) it ran with. When
+all four are unchanged and its outputs are in place, there is nothing to build: the marts are
+those of the same data at the same cutoff, so dbt, docs and the export are skipped (a night with
+nothing new takes seconds, not a nightly build's minute). The next build on the same warehouse is a nightly
 (incremental) one when the project and the vars are unchanged and the cutoff has not moved back:
 the enrolment marts then recompute only the enrolments whose outcomes can still change (see
 dbt_project/macros/nightly.sql). Anything else is a full refresh.
@@ -26,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from sammen import erasure
+from sammen.database import connect, dbt_environment, out_of_memory_message, spill_folder
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
@@ -49,6 +53,7 @@ class BuildResult:
     seconds: float
     models: int
     tests: int
+    skipped: bool = False  # nothing new since the last build: marts kept as they were
 
 
 def build(
@@ -75,14 +80,21 @@ def build(
     started = time.perf_counter()
     paths = DbtPaths.for_home(home, target)
     variables = _variables(settings, cutoff)
-    env = {"SAMMEN_WAREHOUSE": str(home.warehouse)}
-    with writer_lock(home):
+    with writer_lock(home), spill_folder(home, "transform") as spill:
+        env = {"SAMMEN_WAREHOUSE": str(home.warehouse)} | dbt_environment(settings, spill)
+        state = _State(paths.target / STATE_FILE)
+        deliveries = _deliveries(home, settings)
+        if (not full_refresh and state.up_to_date(variables, cutoff, deliveries)
+                and (target != "duckdb" or (_outputs_current(home, docs)
+                                             and not erasure.is_pending(home.warehouse)))):
+            progress.say(f"transform: nothing new since the last build (same deliveries, cutoff "
+                         f"{cutoff.isoformat()}): marts kept as built")
+            return BuildResult(target, cutoff, True, time.perf_counter() - started, 0, 0, skipped=True)
         if target == "postgres":
             database = postgres_database or postgres.database_name()
             env |= postgres.environment(database)
             with progress.stage(f"copy resolved tables to PostgreSQL database {database}"):
                 postgres.copy_resolved(home.warehouse, database)
-        state = _State(paths.target / STATE_FILE)
         nightly = not full_refresh and state.allows_nightly(variables, cutoff)
         if nightly:
             variables["previous_cutoff"] = state.cutoff
@@ -91,13 +103,11 @@ def build(
             state.forget()
             if target == "duckdb":
                 _drop_leftover_relations(home.warehouse)
-            nodes = invoke(
-                ["build", *([] if nightly else ["--full-refresh"]), *_excluding(exclude)],
-                paths, target, variables, env,
-            )
+            nodes = _dbt_build(["build", *([] if nightly else ["--full-refresh"]), *_excluding(exclude)],
+                               paths, target, variables, env, settings)
             if target == "duckdb":
                 _drop_leftover_relations(home.warehouse)
-            state.remember(variables, cutoff)
+            state.remember(variables, cutoff, deliveries)
         # Both targets: the data dictionary (dbt docs, from the target's own catalogue) and the
         # Parquet marts (from the target's own marts schema).
         if docs and not (nightly and _docs_current(home)):
@@ -144,6 +154,36 @@ def _complete_erasure(home: Home, progress: Progress) -> None:
             progress.say(f"warehouse rewritten without erased rows in {seconds:.1f} s")
 
 
+def _dbt_build(command: list[str], paths: DbtPaths, target: str, variables: dict[str, object],
+               env: dict[str, str], settings: Settings) -> list[object]:
+    """`invoke`, naming the setting to change when DuckDB ran out of memory in a model."""
+    try:
+        return invoke(command, paths, target, variables, env)
+    except TransformError as error:
+        if "out of memory" in str(error).lower():
+            raise TransformError(f"{error}\n{out_of_memory_message('transform (dbt build)', settings)}") from error
+        raise
+
+
+def _deliveries(home: Home, settings: Settings) -> str | None:
+    """The loaded deliveries the warehouse holds, as `<files>:<highest file id>` (the ledger only
+    grows, so a new load, and with it any erasure of a withdrawn person, changes this); None for a
+    warehouse without a ledger (written by other means: always built)."""
+    with connect(home, settings, stage="transform", read_only=True) as connection:
+        if not connection.execute("select count(*) from information_schema.tables "
+                                  "where table_schema = 'ledger' and table_name = 'files'").fetchone()[0]:
+            return None
+        count, highest = connection.execute(
+            "select count(*), coalesce(max(file_id), 0) from ledger.files where status = 'loaded'"
+        ).fetchone()
+    return f"{count}:{highest}"
+
+
+def _outputs_current(home: Home, docs: bool) -> bool:
+    return (any(home.marts.glob("*.parquet")) and home.marts_db.exists()
+            and (not docs or _docs_current(home)))
+
+
 def _excluding(selectors: tuple[str, ...]) -> list[str]:
     return ["--exclude", *selectors] if selectors else []
 
@@ -187,11 +227,20 @@ class _State:
             and dt.date.fromisoformat(self.saved["cutoff"]) <= cutoff
         )
 
+    def up_to_date(self, variables: dict[str, object], cutoff: dt.date, deliveries: str | None) -> bool:
+        """The last build ran on the same deliveries with the same cutoff, vars and project."""
+        return (
+            self.allows_nightly(variables, cutoff)
+            and self.saved["cutoff"] == cutoff.isoformat()
+            and deliveries is not None
+            and self.saved.get("deliveries") == deliveries
+        )
+
     def forget(self) -> None:
         """A build that fails half-way leaves marts the next build must not trust."""
         self.path.unlink(missing_ok=True)
 
-    def remember(self, variables: dict[str, object], cutoff: dt.date) -> None:
+    def remember(self, variables: dict[str, object], cutoff: dt.date, deliveries: str | None) -> None:
         from sammen.settings import DBT_PROJECT_DIR
 
         kept = {k: v for k, v in variables.items() if k not in ("cutoff", "previous_cutoff")}
@@ -199,6 +248,7 @@ class _State:
             "cutoff": cutoff.isoformat(),
             "vars": kept,
             "project": project_fingerprint(DBT_PROJECT_DIR),
+            "deliveries": deliveries,
         }))
 
 

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import duckdb
 
+from sammen.database import duckdb_config
 from sammen.erasure import fsync as _fsync
+from sammen.settings import Settings
 
 MARTS_SCHEMA = "marts"
 _TABLE_MATERIALIZATIONS = ("table", "incremental")
@@ -54,7 +56,8 @@ def export_marts(warehouse: Path, destination: Path, marts: Iterable[str]) -> li
     if destination.is_dir():  # the new folder keeps the access rights the home gave marts/
         os.chmod(staging, destination.stat().st_mode & 0o7777)
     names = []
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    # bounded memory like every sammen connection (sammen.database); COPY streams, no spill needed
+    with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(Settings(), None)) as connection:
         for table in _present(connection, marts):
             path = staging / f"{table}.parquet"
             connection.execute(

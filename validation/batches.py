@@ -7,6 +7,17 @@ what only shows in the resolved whole: a reference to a row that was retracted l
 twice, a distribution that moved. Delivery size and freshness are judged on the ledger
 (`ledger.files`), which records every delivery.
 
+Memory (national scale): GX validates pandas frames, so a resolved table larger than
+`sample_rows` (Settings.gx_sample_rows, default 100,000) is not pulled whole: its contract and
+distribution batches are a reservoir sample of that many rows drawn by DuckDB (reference and
+cross-field flags are computed on the sampled rows against the whole target table). What each
+check then sees: column existence, not-null, value sets, ranges, patterns, references and
+cross-field rules judge the sampled rows (a rate of bad rows shows; a single bad row among
+millions may not); key uniqueness judges the sample only, the whole table's keys being unique by
+construction (resolution keeps one row per natural key); the distribution means are estimated
+from the sample (their bands are far wider than a 100,000-row sample's error). Delivery and
+freshness batches read the ledger and are always whole.
+
 Kinds follow OHDSI's Data Quality Dashboard: references and keys are *conformance* (relational),
 a sudden drop in rows and a stale source are *completeness* (records missing), distributions are
 *plausibility*.
@@ -35,27 +46,38 @@ class Batch:
 
 
 def plan_batches(con: duckdb.DuckDBPyConnection, run_id: str, today: dt.date,
-                 thresholds: Thresholds) -> list[Batch]:
+                 thresholds: Thresholds, sample_rows: int | None = None) -> list[Batch]:
     """Every batch this warehouse supports now: tables or ledger rows that do not exist yet are
-    skipped, not failed (a first run has no previous delivery)."""
+    skipped, not failed (a first run has no previous delivery). `sample_rows`: see the module."""
     tables = _tables(con)
-    batches = [contract_batch(name, tables) for name in CONTRACTS if f"resolved.{name}" in tables]
-    batches += [batch for name in CONTRACTS if f"resolved.{name}" in tables
-                if (batch := distribution_batch(con, name, thresholds)) is not None]
+    resolved = {name: resolved_rows(con, name, sample_rows) for name in CONTRACTS if f"resolved.{name}" in tables}
+    batches = [contract_batch(name, tables, rows) for name, rows in resolved.items()]
+    batches += [batch for name, rows in resolved.items()
+                if (batch := distribution_batch(con, name, thresholds, rows)) is not None]
     if "ledger.files" in tables:
         batches += delivery_batches(con, run_id, thresholds)
         batches += freshness_batches(con, today, thresholds)
     return batches
 
 
-def contract_batch(dataset: str, tables: set[str]) -> Batch:
-    """The contract-derived suite over `resolved.<dataset>`; references need their target."""
+def resolved_rows(con: duckdb.DuckDBPyConnection, dataset: str, sample_rows: int | None) -> str:
+    """`resolved.<dataset>`, or a reservoir sample of `sample_rows` of its rows when it is larger
+    (a relation for a FROM clause, keeping the table's name for the checks' SQL)."""
+    table = f"resolved.{dataset}"
+    if sample_rows is None or con.execute(f"select count(*) from {table}").fetchone()[0] <= sample_rows:
+        return table
+    return f"(select * from {table} using sample reservoir({int(sample_rows)} rows) repeatable (7)) as {dataset}"
+
+
+def contract_batch(dataset: str, tables: set[str], rows: str | None = None) -> Batch:
+    """The contract-derived suite over `resolved.<dataset>` (or `rows`, a sample of it);
+    references need their target."""
     contract = CONTRACTS[dataset]
     missing = frozenset(target for source, _, target in REFERENCES
                         if source == dataset and f"resolved.{target}" not in tables)
     return Batch(
         suite_name(contract), dataset,
-        batch_query(contract, f"resolved.{dataset}", missing=missing),
+        batch_query(contract, rows or f"resolved.{dataset}", missing=missing),
         expectation_specs(contract, missing=missing),
     )
 
@@ -81,23 +103,24 @@ _DISTRIBUTIONS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
 
 
 def distribution_batch(con: duckdb.DuckDBPyConnection, dataset: str,
-                       thresholds: Thresholds) -> Batch | None:
+                       thresholds: Thresholds, relation: str | None = None) -> Batch | None:
     """Means of a few derived measures that should stay in a plausible band (plausibility)."""
     rows = con.execute(f"select count(*) from resolved.{dataset}").fetchone()[0]
     if rows < thresholds.min_rows_for_distribution:
         return None
     if dataset == "surveys":
-        return _survey_batch(con, thresholds)
+        return _survey_batch(con, thresholds, relation or "resolved.surveys")
     if dataset not in _DISTRIBUTIONS:
         return None
     select, checks = _DISTRIBUTIONS[dataset]
     expectations = tuple(
         _mean(dataset, name, column, getattr(thresholds, bounds)) for name, column, bounds in checks
     )
-    return Batch(f"{dataset}.distribution", dataset, f"select {select} from resolved.{dataset}", expectations)
+    return Batch(f"{dataset}.distribution", dataset, f"select {select} from {relation or f'resolved.{dataset}'}",
+                 expectations)
 
 
-def _survey_batch(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> Batch:
+def _survey_batch(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, relation: str) -> Batch:
     """One score column per instrument (null elsewhere), each mean judged on its own: an
     instrument with too few answers is left out."""
     counts = dict(con.execute("select instrument, count(*) from resolved.surveys group by 1").fetchall())
@@ -109,7 +132,7 @@ def _survey_batch(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> Bat
     expectations = tuple(
         _mean("surveys", f"mean_{name}_score", f"{name}_score", (low, high)) for name, low, high in judged
     )
-    return Batch("surveys.distribution", "surveys", f"select {select} from resolved.surveys", expectations)
+    return Batch("surveys.distribution", "surveys", f"select {select} from {relation}", expectations)
 
 
 def delivery_batches(con: duckdb.DuckDBPyConnection, run_id: str,

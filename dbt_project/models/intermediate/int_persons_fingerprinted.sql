@@ -55,10 +55,7 @@ final as (
 
     select
         unioned.person_key,
-        {{ dbt.hash(
-            "coalesce(cast(coverage.coverage_start_on as " ~ dbt.type_string() ~ "), '~') || '|' || "
-            ~ dbt.listagg('unioned.row_fingerprint', "'|'", 'order by unioned.row_fingerprint')
-        ) }} as fingerprint
+        {{ person_fingerprint('unioned.row_fingerprint', 'coverage.coverage_start_on') }} as fingerprint
 
     from unioned
     cross join coverage

@@ -1,0 +1,67 @@
+"""sammen.database: every DuckDB connection sammen opens has bounded memory (issue 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sammen.database import MEMORY_SETTING, OutOfMemory, connect, duckdb_config
+from sammen.home import Home
+from sammen.settings import (
+    DBT_PROJECT_DIR,
+    DEFAULT_MEMORY_LIMIT_CAP,
+    Settings,
+    default_memory_limit,
+)
+
+
+def test_a_connection_carries_the_memory_limit_threads_spill_folder_and_order_setting(home: Home):
+    # GIVEN settings with a small memory limit and one thread
+    settings = Settings(duckdb_memory_limit="300MiB", duckdb_threads=1)
+    # WHEN sammen opens a connection for a stage
+    with connect(home, settings, stage="ingest", database=":memory:") as connection:
+        memory, threads, ordered, spill = connection.execute(
+            "select current_setting('memory_limit'), current_setting('threads'), "
+            "current_setting('preserve_insertion_order'), current_setting('temp_directory')"
+        ).fetchone()
+        spill_exists = Path(spill).is_dir()
+    # THEN DuckDB runs with them, spilling inside the home, and the spill folder is erased after
+    assert memory.startswith("300") and threads == 1 and ordered is False
+    assert Path(spill).is_relative_to(home.spill) and spill_exists
+    assert not Path(spill).exists()
+
+
+def test_a_reader_that_needs_storage_order_keeps_it(home: Home):
+    # GIVEN a caller that reads rows in storage order WHEN it connects THEN the order is kept
+    with connect(home, Settings(), stage="publish", database=":memory:", ordered=True) as connection:
+        assert connection.execute("select current_setting('preserve_insertion_order')").fetchone()[0] is True
+
+
+def test_running_out_of_memory_names_the_stage_and_the_setting(home: Home):
+    # GIVEN a memory limit far too small for an aggregate that cannot spill
+    settings = Settings(duckdb_memory_limit="16MiB", duckdb_threads=1)
+    # WHEN a stage runs it THEN the error says which stage and which setting to raise
+    with pytest.raises(OutOfMemory) as raised:
+        with connect(home, settings, stage="transform", database=":memory:") as connection:
+            connection.execute(
+                "select string_agg(i::varchar, ',' order by i desc) from range(3000000) t(i)"
+            ).fetchall()
+    assert "transform" in str(raised.value) and MEMORY_SETTING in str(raised.value)
+    assert "16MiB" in str(raised.value)
+
+
+def test_the_default_limit_leaves_room_beside_duckdb():
+    # GIVEN no setting WHEN the default is computed THEN it is at most 6 GiB and half the memory
+    default = default_memory_limit()
+    assert default.endswith("MiB") and int(default[:-3]) * 2**20 <= DEFAULT_MEMORY_LIMIT_CAP
+
+
+def test_dbt_duckdb_gets_the_same_settings_as_sammens_connections(tmp_path: Path):
+    # GIVEN the dbt profile WHEN its DuckDB settings are read THEN they are exactly the ones
+    # sammen sets on its own connections (one place decides them: sammen.database)
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+    settings = profile["sammen"]["outputs"]["duckdb"]["config_options"]
+    assert set(settings) == set(duckdb_config(Settings(), tmp_path))
+    assert settings["preserve_insertion_order"] is False
