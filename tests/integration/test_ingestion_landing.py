@@ -18,6 +18,7 @@ from helpers.ingestion import csv_text, deliver, manifest_for, new_home, query, 
 
 from ingestion import ingest
 from ingestion.files import MAX_NAME_BYTES, REASON_SUFFIX
+from sammen import exit_codes
 from sammen.cli import main
 from sammen.progress import Progress
 from sammen.settings import SETTLE_SECONDS, Settings
@@ -177,7 +178,7 @@ def test_a_cpr_number_in_the_name_is_redacted_and_restricted_never_shown(tmp_pat
     home = new_home(tmp_path)
     deliver(home, f"sessions__20260306__{CPR}.csv", _sessions())
     # WHEN `sammen ingest` and `sammen ledger` run
-    assert main(["ingest", "--home", str(home.root)]) == 0
+    assert main(["ingest", "--home", str(home.root)]) == exit_codes.FAILURES  # a file was rejected
     assert main(["ledger", "--home", str(home.root)]) == 0
     out = capsys.readouterr()
     # THEN the number is in no output, no path under the home and no byte of any file there
@@ -271,7 +272,7 @@ def test_control_characters_in_names_are_escaped_in_every_output(tmp_path, capsy
     bad = "sessions__2025\x1b[2J\x9b.csv"
     deliver(home, bad, _sessions(1, first=3))
     # WHEN `sammen ingest` and `sammen ledger` run
-    assert main(["ingest", "--home", str(home.root)]) == 0
+    assert main(["ingest", "--home", str(home.root)]) == exit_codes.FAILURES  # a file was rejected
     assert main(["ledger", "--home", str(home.root)]) == 0
     out = capsys.readouterr()
     # THEN no control character reaches the output: they are shown escaped
