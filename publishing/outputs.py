@@ -9,8 +9,6 @@ or killed publish leaves the previous `published/` as it was, never half-written
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import hashlib
 import os
 import re
@@ -22,6 +20,7 @@ from typing import Literal
 
 import pyarrow.parquet as pq
 
+from sammen.atomic import exchange
 from sammen.faults import pause_point
 from sammen.home import share_with_group
 
@@ -29,8 +28,6 @@ Sensitivity = Literal["aggregate", "person_level"]
 PUBLISHABLE: Sensitivity = "aggregate"
 STAGING_MARK, OLD_MARK = ".staging-", ".old-"  # `.published.staging-<pid>`, `.published.old-<pid>`
 # the C library's symbols through the running program (no `find_library` subprocess at import)
-_LIBC = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None
-_AT_FDCWD, _RENAME_EXCHANGE = -100, 2  # <fcntl.h>, <linux/fs.h>
 HEX64 = re.compile(rb"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 
 
@@ -199,19 +196,7 @@ class PublishedFolder:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _exchange(first: Path, second: Path) -> bool:
-    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
-    renameat2 = getattr(_LIBC, "renameat2", None) if _LIBC is not None else None
-    if renameat2 is None:
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    done = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
-    if done == 0:
-        return True
-    error = ctypes.get_errno()
-    if error in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):  # kernel or filesystem without it
-        return False
-    raise OSError(error, os.strerror(error), str(first), None, str(second))
+_exchange = exchange  # the one implementation; tests replace this name to try the fallback
 
 
 def _hex64_tokens(path: Path) -> list[bytes]:

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import duckdb
 
+from sammen.atomic import fsync
+
 FRESH_SUFFIX = ".fresh"  # the copy being written: <warehouse>.fresh (and its .wal)
 _FRESH_CATALOG = "sammen_fresh"
 
@@ -121,12 +123,3 @@ def _check_same(con: duckdb.DuckDBPyConnection, source: str, copy: str) -> None:
     if _inventory(con, source) != _inventory(con, copy):
         raise RuntimeError("the rewritten warehouse differs from the original; rewrite abandoned "
                            "(the original is kept and the erasure stays pending)")
-
-
-def fsync(path: Path) -> None:
-    """Flush a file's or a folder's entry to disk (a rename is durable once its folder is)."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -15,7 +15,6 @@ Files in `DIR/marts` that are not Parquet (someone's README) are carried over (h
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
@@ -24,14 +23,12 @@ from pathlib import Path
 
 import duckdb
 
+from sammen.atomic import exchange, fsync
 from sammen.database import duckdb_config
-from sammen.erasure import fsync as _fsync
 from sammen.settings import Settings
 
 MARTS_SCHEMA = "marts"
 _TABLE_MATERIALIZATIONS = ("table", "incremental")
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
 
 
 def mart_models(manifest: Path) -> list[str]:
@@ -63,10 +60,10 @@ def export_marts(warehouse: Path, destination: Path, marts: Iterable[str]) -> li
             connection.execute(
                 f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{path}' (format parquet)"
             )
-            _fsync(path)
+            fsync(path)
             names.append(path.name)
     _carry_over_foreign(destination, staging)
-    _fsync(staging)
+    fsync(staging)
     _swap_in(staging, destination, old)
     return [destination / name for name in names]
 
@@ -104,23 +101,10 @@ def _carry_over_foreign(destination: Path, staging: Path) -> None:
 def _swap_in(staging: Path, destination: Path, old: Path) -> None:
     if not destination.exists():
         staging.rename(destination)
-    elif _exchange(staging, destination):
+    elif exchange(staging, destination):
         shutil.rmtree(staging)  # now holds the previous export
     else:
         destination.rename(old)
         staging.rename(destination)
         shutil.rmtree(old)
-    _fsync(destination.parent)
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two paths in one step (Linux renameat2); False where that is not available."""
-    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
-    if renameat2 is None:
-        return False
-    done = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
-                     _RENAME_EXCHANGE) == 0
-    if not done and ctypes.get_errno() not in (22, 38, 95):  # EINVAL/ENOSYS/EOPNOTSUPP: fall back
-        raise OSError(ctypes.get_errno(), f"cannot swap {first.name} and {second.name}")
-    return done
-
+    fsync(destination.parent)

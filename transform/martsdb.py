@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from sammen.atomic import fsync
 from sammen.home import Home
 from sammen.settings import DBT_PROJECT_DIR
 
@@ -51,9 +52,9 @@ def write_marts_db(home: Home, marts: list[str] | None = None) -> list[str]:
             )
         connection.execute("detach warehouse")
         connection.execute("checkpoint")  # everything in the file itself, no WAL beside it
-    _sync(partial)
+    fsync(partial)
     os.replace(partial, target)
-    _sync(target.parent)
+    fsync(target.parent)
     return tables
 
 
@@ -77,12 +78,3 @@ def _remove_leftovers(target: Path) -> None:
 
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def _sync(path: Path) -> None:
-    """fsync a file or folder, so the rename is not seen before the bytes after a crash."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
