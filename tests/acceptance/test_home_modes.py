@@ -11,6 +11,7 @@ import subprocess
 import pytest
 from conftest import sammen_command
 
+from sammen import exit_codes
 from sammen.home import Home
 
 pytestmark = pytest.mark.slow
@@ -25,7 +26,8 @@ def test_a_demo_home_is_owner_only_but_published(tmp_path):
     for command in (["synth", "--persons", "60", "--years", "1"], ["run", "--quiet"]):
         done = subprocess.run([*sammen_command(), command[0], "--home", str(home.root), *command[1:]],
                               capture_output=True, text=True, timeout=900, preexec_fn=_loose_umask)
-        assert done.returncode == 0, done.stderr[-4000:]
+        # the demo's synthetic data fail one batch check on purpose: a finished night exits 0 or 2
+        assert done.returncode in (exit_codes.CLEAN, exit_codes.FAILURES), done.stderr[-4000:]
     assert (home.published / "indicators.csv").exists()
     wrong = []
     for path in [home.root, *home.root.rglob("*")]:
