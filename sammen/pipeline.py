@@ -47,6 +47,7 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
     from ingestion.ledger import compute_cutoff
     from ingestion.load import new_run_id
     from sammen.lock import writer_lock
+    from transform.build import complete_erasure
 
     home.ensure()
     run_id = new_run_id()
@@ -61,9 +62,10 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
             runs.set_cutoff(home, run_id, cutoff)
             progress.say(f"cutoff: {cutoff.isoformat()}")
             with progress.stage("transform"):
-                transform.build(home, settings, cutoff, progress)
+                transform.build(home, settings, cutoff, progress, erase=False)
             with progress.stage("publish"):
                 publishing.publish(home, settings.with_overrides(cutoff=cutoff), progress)
+            complete_erasure(home, progress)  # last: no write after it leaves a freed block
         except BaseException:
             with contextlib.suppress(Exception):  # the stage's error is the one to report
                 runs.finish(home, run_id, "error", {})

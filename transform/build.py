@@ -67,6 +67,7 @@ def build(
     postgres_database: str | None = None,
     exclude: tuple[str, ...] = (),
     docs: bool = True,
+    erase: bool = True,
 ) -> BuildResult:
     """Build the marts for `cutoff`, then publish dbt docs and the Parquet marts (either target).
 
@@ -123,7 +124,8 @@ def build(
             progress.say(f"exported {len(exported)} marts to {home.marts}")
         if target == "duckdb":
             martsdb.write_marts_db(home, marts)  # the evaluators' marts-only database (sammen query)
-            _complete_erasure(home, progress)
+            if erase:  # `sammen run` erases after publishing, so no later write frees a block
+                complete_erasure(home, progress)
     kinds = [str(node.node.resource_type) for node in nodes]  # type: ignore[attr-defined]
     return BuildResult(
         target=target,
@@ -147,11 +149,13 @@ def _drop_leftover_relations(warehouse: Path) -> None:
                 connection.execute(f'drop {kind} if exists "{schema}"."{name}"')
 
 
-def _complete_erasure(home: Home, progress: Progress) -> None:
-    with progress.stage("erasure: rewrite the warehouse file if a withdrawal was applied"):
-        seconds = erasure.complete_pending(home.warehouse)
-        if seconds is not None:
-            progress.say(f"warehouse rewritten without erased rows in {seconds:.1f} s")
+def complete_erasure(home: Home, progress: Progress) -> None:
+    """Rewrite the warehouse into a fresh file if a withdrawal was applied (`sammen.erasure`).
+    Run last among a night's writes: a later write (the release ledger) leaves freed blocks, which
+    hold none of the erased rows but make the byte-level guarantee harder to check."""
+    seconds = erasure.complete_pending(home.warehouse)
+    if seconds is not None:
+        progress.say(f"warehouse rewritten without erased rows in {seconds:.1f} s")
 
 
 def _dbt_build(command: list[str], paths: DbtPaths, target: str, variables: dict[str, object],

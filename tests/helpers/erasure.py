@@ -126,14 +126,16 @@ def _segment_at(block_size: int, segments: dict[int, list[tuple[int, str]]], off
 
 
 
-def hidden_rows(warehouse: Path) -> list[str]:
+def hidden_rows(warehouse: Path, free_blocks: bool = True) -> list[str]:
     """Compression-independent: tables whose column segments store more rows than the table
     holds (deleted rows whose bytes are still in the file), and free blocks (dropped tables'
-    bytes). Empty for a freshly written file."""
+    bytes). Empty for a freshly written file. `free_blocks=False` once something was written
+    after the rewrite (publishing's release ledger, `ledger.runs`): blocks freed since hold only
+    what was written after the rewrite."""
     found = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         free = con.execute("select free_blocks from pragma_database_size()").fetchone()[0]
-        if free:
+        if free and free_blocks:
             found.append(f"{free} free block(s)")
         for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall():
             stored = con.execute(
