@@ -56,9 +56,10 @@ def test_generate_returns_the_data_files_it_wrote(seven, tmp_path):
 
 def test_the_cli_writes_the_extracts_and_summarises_them(tmp_path, capsys):
     # WHEN `sammen synth` runs for a small home
-    code = main(["synth", "--home", str(tmp_path / "cli"), "--persons", "30", "--seed", "3"])
+    code = main(["synth", "--home", str(tmp_path / "cli"), "--persons", "30", "--seed", "3", "-v"])
     out, err = capsys.readouterr()
-    # THEN it succeeds, shows progress and ends with one summary line naming files and rows
+    # THEN it succeeds, shows progress (with -v: every step) and ends with one summary line
+    # naming files and rows
     assert code == 0
     assert "==> synth" in err
     assert out.strip().startswith("sammen synth: wrote 20 files,")
