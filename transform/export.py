@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import duckdb
@@ -47,21 +47,34 @@ def mart_models(manifest: Path) -> list[str]:
 def export_marts(warehouse: Path, destination: Path, marts: Iterable[str]) -> list[Path]:
     """Write each of `marts` present as a table in schema `marts` as Parquet into a fresh folder,
     then swap it in for `destination`; return the files as they lie in `destination`."""
+
+    def write(staging: Path) -> list[str]:
+        names = []
+        # bounded memory like every sammen connection (sammen.database); COPY streams, no spill
+        with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(Settings(), None)) as connection:
+            for table in _present(connection, marts):
+                path = staging / f"{table}.parquet"
+                connection.execute(
+                    f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{path}' (format parquet)"
+                )
+                names.append(path.name)
+        return names
+
+    return swap_in_folder(destination, write)
+
+
+def swap_in_folder(destination: Path, write: Callable[[Path], list[str]]) -> list[Path]:
+    """`write(staging)` fills a fresh folder with files (returning their names), which then
+    replaces `destination` whole (renameat2 exchange): a kill leaves the old or the new set, never
+    a mix. Used for the Parquet marts of either target."""
     staging, old = _siblings(destination)
     _recover(destination, staging, old)
     staging.mkdir(parents=True)
     if destination.is_dir():  # the new folder keeps the access rights the home gave marts/
         os.chmod(staging, destination.stat().st_mode & 0o7777)
-    names = []
-    # bounded memory like every sammen connection (sammen.database); COPY streams, no spill needed
-    with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(Settings(), None)) as connection:
-        for table in _present(connection, marts):
-            path = staging / f"{table}.parquet"
-            connection.execute(
-                f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{path}' (format parquet)"
-            )
-            fsync(path)
-            names.append(path.name)
+    names = write(staging)
+    for name in names:
+        fsync(staging / name)
     _carry_over_foreign(destination, staging)
     fsync(staging)
     _swap_in(staging, destination, old)

@@ -73,24 +73,21 @@ def read_table(database: str, schema: str, table: str) -> pa.Table:
 
 
 def export_marts(database: str, destination: Path) -> list[Path]:
-    """Every table of schema `marts` in PostgreSQL as DIR/marts/<mart>.parquet, like
-    `transform.export.export_marts` does for DuckDB (atomic per file; stale files removed)."""
-    from transform.export import _remove_stale
+    """Every table of schema `marts` in PostgreSQL as DIR/marts/<mart>.parquet, swapped in as a
+    whole folder like `transform.export.export_marts` does for DuckDB."""
+    from transform.export import swap_in_folder
 
-    destination.mkdir(parents=True, exist_ok=True)
     with connect(database) as connection:
         tables = [name for (name,) in connection.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' "
-            "order by table_name").fetchall()]
-    written = []
-    for table in tables:
-        path = destination / f"{table}.parquet"
-        partial = path.with_suffix(".parquet.partial")
-        pq.write_table(read_table(database, "marts", table), partial)
-        partial.replace(path)
-        written.append(path)
-    _remove_stale(destination, keep=set(written))
-    return written
+            "and table_name not like '%%__dbt_%%' order by table_name").fetchall()]
+
+    def write(staging: Path) -> list[str]:
+        for table in tables:
+            pq.write_table(read_table(database, "marts", table), staging / f"{table}.parquet")
+        return [f"{table}.parquet" for table in tables]
+
+    return swap_in_folder(destination, write)
 
 
 def environment(database: str) -> dict[str, str]:
