@@ -35,6 +35,9 @@ def test_demo_output_fits_one_screen_and_names_each_file_once(tmp_path):
     # AND the stale sources are explained in words, never as a dataset "-"
     assert re.search(r"region: no extract newer than \d+ days \(admissions, outpatient_contacts;", out)
     assert not re.search(r"\s-\s+\d+\s+\d+", out)
-    # AND WHEN run again with -v THEN every check kind and dataset is in a table
-    verbose = sammen("run", "--home", home, "-v")
+    # AND WHEN the same deliveries are run with -v (a second home: a run with nothing new skips the
+    # checks and dbt) THEN every check kind and dataset is in a table, and every nested step shows
+    again = str(tmp_path / "again")
+    sammen("synth", "--home", again, "--persons", "150")
+    verbose = sammen("run", "--home", again, "-v")
     assert "check kind" in verbose and "(per source)" in verbose and "==> dbt build" in verbose
