@@ -63,9 +63,13 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
             progress.say(f"cutoff: {cutoff.isoformat()}")
             with progress.stage("transform"):
                 transform.build(home, settings, cutoff, progress, erase=False)
-            with progress.stage("publish"):
-                publishing.publish(home, settings.with_overrides(cutoff=cutoff), progress)
-            complete_erasure(home, progress)  # last: no write after it leaves a freed block
+            try:
+                with progress.stage("publish"):
+                    publishing.publish(home, settings.with_overrides(cutoff=cutoff), progress)
+            finally:
+                # last (no later write leaves a freed block), and even when publishing fails: a
+                # failing publish must not keep a withdrawn person's bytes in the warehouse
+                complete_erasure(home, progress)
         except BaseException:
             with contextlib.suppress(Exception):  # the stage's error is the one to report
                 runs.finish(home, run_id, "error", {})

@@ -185,3 +185,25 @@ def _swapped_a_mart(log: Path, seen: int) -> bool:
     renamed = MARTS_BACKUP.search(text)
     # "Close" comes after the COMMIT of the swap (the log's COMMIT line precedes the commit)
     return bool(renamed) and f"On model.sammen.{renamed.group(1)}: Close" in text[renamed.end():]
+
+
+def test_a_failing_publish_in_sammen_run_still_erases(built, tmp_path, monkeypatch):
+    # GIVEN a built home, a person the scan finds, and their withdrawal delivered
+    home = copy_of(built, tmp_path)
+    person = person_ids(home.archive, withdrawable(home, 4))
+    positive_control(home, person)
+    withdraw(home, person.key)
+
+    # AND publishing that fails this night (a fault injected from outside the product)
+    def failing_publish(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("publishing failed on purpose")
+
+    monkeypatch.setattr(publishing, "publish", failing_publish)
+    # WHEN `sammen run` ingests, builds and then fails to publish
+    with pytest.raises(RuntimeError, match="on purpose"):
+        run(home, Settings(), Progress(quiet=True))
+    # THEN the erasure was still completed: no byte of the person is left
+    from sammen import erasure
+
+    assert not erasure.is_pending(home.warehouse)
+    assert_erased(home, person)
