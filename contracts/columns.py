@@ -33,7 +33,14 @@ class Kind(enum.StrEnum):
     SECTORS = "sectors"  # '|'-separated subset of the Sector enumeration
 
 
-PERSON_KEY_PATTERN = r"^[0-9a-f]{64}$"
+# The person_key's shape, its one definition (sammen.identifiers holds the CPR number's; the
+# contracts import nothing of sammen, so this one lives here).
+PERSON_KEY_LENGTH = 64
+PERSON_KEY_DIGITS = "0-9a-f"  # lower-case hex
+PERSON_KEY_PATTERN = f"^[{PERSON_KEY_DIGITS}]{{{PERSON_KEY_LENGTH}}}$"
+# the shape inside any text, to be compiled with re.IGNORECASE (a copy may have been upper-cased):
+# what the scrubbing of check results blanks and the publishing guard refuses
+PERSON_KEY_IN_TEXT = f"[{PERSON_KEY_DIGITS}]{{{PERSON_KEY_LENGTH}}}"
 ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,40}$"
 
 

@@ -34,8 +34,8 @@ from contracts.columns import DATE_FORMAT, INT_FORMAT, TS_FORMAT, ColumnSpec, Ki
 from contracts.limits import FILE_LIMITS
 from contracts.messages import WRITTEN_AS
 from contracts.reference import allowed_values
-from ingestion import cpr
 from ingestion.reader import SOURCE_TABLE, SourceTable
+from sammen.identifiers import sql_candidate
 
 CHECK_TABLE = "_chk"  # a view over CHECK_DATA with `_row_number`
 CHECK_DATA = "_chk_t"
@@ -106,7 +106,7 @@ def plan_checks(
         checks += column_checks
         if spec.name in source.columns:
             scanned.append(_cpr_scanned(spec))
-    typed.append(f"{cpr.sql_candidate(scanned)} as _cpr")
+    typed.append(f"{sql_candidate(scanned)} as _cpr")
     typed.append(f"{_long_field(source)} as _long")
     for rule in contract.rules():
         flag = f"_f_rule_{rule.name}"

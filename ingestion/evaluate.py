@@ -41,6 +41,7 @@ from ingestion.reader import (
     open_source,
     read_source,
 )
+from sammen.identifiers import sql_candidate, sql_confirmed
 
 QUARANTINE_TABLE = "_q"
 EXPLAINED_ROWS = 200  # pydantic explains this many bad rows per file; the rest keep the generic text
@@ -126,7 +127,7 @@ def evaluate(
                         columns=", ".join(missing))
             result.rows_read = source.row_count(con)
             every = [f"cast({ident} as varchar)" for ident in source.identifiers()]
-            _check_cpr(con, source, result, f"select {source.row_number} from {SOURCE_TABLE} where {cpr.sql_candidate(every)}")
+            _check_cpr(con, source, result, f"select {source.row_number} from {SOURCE_TABLE} where {sql_candidate(every)}")
         else:
             try:
                 plan = plan_checks(contract, source, home_config)
@@ -243,7 +244,7 @@ def _check_cpr(con: duckdb.DuckDBPyConnection, source: SourceTable, result: Eval
     for ident in source.identifiers():
         first, count = con.execute(
             f"select min({source.row_number}), count(*) from {SOURCE_TABLE} "
-            f"where {source.row_number} in (select * from _cpr_rows) and {cpr.sql_confirmed(f'cast({ident} as varchar)')}"
+            f"where {source.row_number} in (select * from _cpr_rows) and {sql_confirmed(f'cast({ident} as varchar)')}"
         ).fetchone()
         if count:
             hits.append((first, labels.get(ident, ident), count))

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion import cpr
 from ingestion.reader import SOURCE_TABLE, FileRejected, read_source
+from sammen.identifiers import sql_is_cpr_number
 
 _BLOCK = 64
 _SHOWN = 10
@@ -78,7 +78,7 @@ def pseudonymise(key_file: Path, cpr_column: str, source: Path, target: Path) ->
                 raise PseudonymiseError(f"rows with the wrong number of fields: {_rows(bad)}")
         value = f"nullif(trim(cast({table.columns[wanted]} as varchar)), '')"
         digits = f"replace({value}, '-', '')"
-        valid = f"(regexp_full_match({value}, '\\d{{6}}-?\\d{{4}}') and {cpr.sql_valid_ddmmyy(digits)})"
+        valid = sql_is_cpr_number(value)
         bad = con.execute(
             f"select list({table.row_number} order by {table.row_number}) from {SOURCE_TABLE} "
             f"where {value} is not null and not {valid}"

@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 from contracts.limits import FILE_LIMITS
 from ingestion import cpr
-from ingestion.cpr import is_cpr_like
+from sammen.identifiers import is_cpr_like
 
 SOURCE_TABLE = "_src"
 BOM = codecs.BOM_UTF8

@@ -20,6 +20,7 @@ from typing import Literal
 
 import pyarrow.parquet as pq
 
+from contracts.columns import PERSON_KEY_DIGITS, PERSON_KEY_IN_TEXT
 from sammen.atomic import exchange
 from sammen.faults import pause_point
 from sammen.home import share_with_group
@@ -28,7 +29,7 @@ Sensitivity = Literal["aggregate", "person_level"]
 PUBLISHABLE: Sensitivity = "aggregate"
 STAGING_MARK, OLD_MARK = ".staging-", ".old-"  # `.published.staging-<pid>`, `.published.old-<pid>`
 # the C library's symbols through the running program (no `find_library` subprocess at import)
-HEX64 = re.compile(rb"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
+HEX64 = re.compile(f"(?<![{PERSON_KEY_DIGITS}]){PERSON_KEY_IN_TEXT}(?![{PERSON_KEY_DIGITS}])".encode(), re.IGNORECASE)
 
 
 @dataclass(frozen=True)

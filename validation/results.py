@@ -2,24 +2,25 @@
 
 GX keeps lists of failing values in its results and Data Docs. sammen caps them (SUMMARY with a
 small `partial_unexpected_count`), drops them entirely for identifier columns (person_key and
-record ids) and finally blanks anything shaped like a person_key (64 hex) or a CPR number in
-whatever remains, before a result is stored, rendered or recorded.
+record ids) and finally blanks anything shaped like a person_key (any 64-hex run, either case:
+`contracts.columns.PERSON_KEY_IN_TEXT`) or a CPR number (`sammen.identifiers`) in whatever
+remains, before a result is stored, rendered or recorded.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from contracts.columns import PERSON_KEY_IN_TEXT
+from sammen.identifiers import blank_cpr
 
 # Failing values kept per expectation (for non-identifier columns).
 PARTIAL_UNEXPECTED_COUNT = 5
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": PARTIAL_UNEXPECTED_COUNT}
 REDACTED = "[redacted]"
-HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-# extracts.md: DDMMYY-SSSS or DDMMYYSSSS standing as a separate word, DDMMYY a real date.
-CPR_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])(\d{2})(\d{2})(\d{2})-?\d{4}(?![A-Za-z0-9])")
+HEX64 = re.compile(PERSON_KEY_IN_TEXT, re.IGNORECASE)
 VALUE_LISTS = (
     "partial_unexpected_list",
     "partial_unexpected_counts",
@@ -64,25 +65,10 @@ class CheckResult:
         return row
 
 
-def _is_date(day: str, month: str, year: str) -> bool:
-    """DDMMYY is a calendar date in 19YY or in 20YY (29 February differs by century)."""
-    for century in (1900, 2000):
-        try:
-            dt.date(century + int(year), int(month), int(day))
-            return True
-        except ValueError:
-            continue
-    return False
-
-
-def _blank_cpr(match: re.Match[str]) -> str:
-    return REDACTED if _is_date(*match.groups()) else match.group(0)
-
-
 def redact(value: Any) -> Any:
     """`value` with every 64-hex or CPR-like substring blanked, recursively."""
     if isinstance(value, str):
-        return CPR_CANDIDATE.sub(_blank_cpr, HEX64.sub(REDACTED, value))
+        return blank_cpr(HEX64.sub(REDACTED, value), REDACTED)
     if isinstance(value, dict):
         return {key: redact(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

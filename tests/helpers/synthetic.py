@@ -17,26 +17,6 @@ import pyarrow.parquet as pq
 FILE_NAME = re.compile(
     r"^(?P<dataset>[a-z_]+)__(?P<date>\d{8})(?:__(?P<free>[^.]+))?\.(?P<suffix>csv|parquet)$"
 )
-# extracts.md: DDMMYY-SSSS or DDMMYYSSSS standing as a separate word (next to neither a letter
-# nor a digit); whether DDMMYY is a valid date is checked in `looks_like_cpr`.
-CPR_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])(\d{2})(\d{2})(\d{2})-?(\d{4})(?![A-Za-z0-9])")
-
-
-def looks_like_cpr(text: str) -> bool:
-    """True when `text` holds a CPR-like word whose DDMMYY is a real date in 19YY or 20YY."""
-    import datetime as dt
-
-    for match in CPR_CANDIDATE.finditer(text):
-        day, month, year = (int(part) for part in match.groups()[:3])
-        for century in (1900, 2000):
-            try:
-                dt.date(century + year, month, day)
-                return True
-            except ValueError:
-                continue
-    return False
-
-
 def encoding_of(raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"

@@ -13,26 +13,13 @@ import pyarrow as pa
 
 from contracts import CONTRACTS
 from contracts.derive.arrow import arrow_schema
+from helpers.cpr import looks_like_cpr
 
 HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_CPR_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])(\d{2})(\d{2})(\d{2})-?\d{4}(?![A-Za-z0-9])")
-
-
-def cpr_like(text: str) -> bool:
-    """extracts.md's test, written independently of validation.results: a separate-word
-    DDMMYY[-]SSSS whose DDMMYY is a date in 19YY or 20YY."""
-    for day, month, year in _CPR_CANDIDATE.findall(text):
-        for century in (1900, 2000):
-            try:
-                dt.date(century + int(year), int(month), int(day))
-                return True
-            except ValueError:
-                pass
-    return False
 
 
 def identifying(text: str) -> bool:
-    return bool(HEX64.search(text)) or cpr_like(text)
+    return bool(HEX64.search(text)) or looks_like_cpr(text)
 
 
 def person(i: int) -> str:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from helpers.cpr import looks_like_cpr
 from helpers.synthetic import (
     FILE_NAME,
     data_files,
     encoding_of,
-    looks_like_cpr,
     read_extract,
 )
 
