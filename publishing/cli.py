@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from sammen import arguments
+from sammen.settings import MIN_DISCLOSURE_THRESHOLD
 
 
 def _publish_command(args: argparse.Namespace) -> int:
@@ -68,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     arguments.cutoff(parser, "the cutoff the marts were built with")
     parser.add_argument(
         "--disclosure-threshold", type=int,
-        help="smallest count that may be published (default 5; may only be raised)",
+        help=f"smallest count that may be published (default {MIN_DISCLOSURE_THRESHOLD}; may only be raised)",
     )
     parser.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb",
                         help="where marts.indicators is read (postgres: SAMMEN_PG_DBNAME, default sammen)")

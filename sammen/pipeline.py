@@ -133,15 +133,16 @@ def _headline_rows(home: Home) -> list[dict[str, str]]:
     return rows
 
 
-def summary(home: Home, cutoff: dt.date, progress: Progress) -> str:
+def summary(home: Home, cutoff: dt.date, progress: Progress, threshold: int) -> str:
     """A short readable summary: a few indicators (programme=all, municipality=all), paths, timings."""
     lines = [f"sammen run finished; cutoff {cutoff.isoformat()}", ""]
     rows = _headline_rows(home)
     if rows:
         lines.append(f"{'indicator':<20} {'period':<8} {'value':>10} {'persons':>8}")
         for row in rows:
-            value = row["value"] or ("<5" if row["suppressed"] == "true" else "")
-            if value and value != "<5":
+            hidden = f"<{threshold}"  # the disclosure threshold the release used
+            value = row["value"] or (hidden if row["suppressed"] == "true" else "")
+            if value and value != hidden:
                 value = f"{float(value):.3f}".rstrip("0").rstrip(".")
             lines.append(
                 f"{row['indicator_id']:<20} {row['period']:<8} {value:>10} {row['n_persons']:>8}"
@@ -173,7 +174,7 @@ def _run_command(args: argparse.Namespace) -> int:
     if args.json:
         print(summary_json(home, result, progress))
     else:
-        print(summary(home, result.cutoff, progress))
+        print(summary(home, result.cutoff, progress, settings.disclosure_threshold))
         print(_night_line(result))
     return result.exit_code
 

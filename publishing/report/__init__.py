@@ -13,9 +13,9 @@ Inputs:
 - `catalogue`: the parsed catalogue YAML (a list of entries with id, title_en, title_da, unit,
   definition; also accepted: `{"indicators": [...]}` or `{id: entry}`).
 - `run_info`: run_id, cutoff, pipeline_version (or version), generated_at; optional
-  disclosure_threshold (default 5: suppressed cells then read `<5`, with a higher threshold
-  `<k`), programmes (list of programme catalogue entries, default: the catalogue in force) and
-  municipalities (code -> name, default: the 98 official ones).
+  disclosure_threshold (default `sammen.settings.MIN_DISCLOSURE_THRESHOLD`, 5: suppressed cells
+  then read `<5`, with a higher threshold `<k`), programmes (list of programme catalogue
+  entries, default: the catalogue in force) and municipalities (code -> name, default: the 98 official ones).
 
 Decisions where the issue is silent: headline figures show each indicator's latest cohort year
 that has a cell (retention years close later than cohort years); the municipality table does the
@@ -51,10 +51,9 @@ from publishing.report.page import (
     suppressed_line,
     tag,
 )
+from sammen.settings import MIN_DISCLOSURE_THRESHOLD
 
 __all__ = ["render"]
-
-DEFAULT_THRESHOLD = 5
 
 
 @cache
@@ -66,7 +65,7 @@ def render(indicators: pd.DataFrame, catalogue: Any, run_info: Mapping[str, Any]
     """The report page as one HTML string (Danish by default, with an English switch)."""
     table = Indicators(indicators)
     entries = catalogue_entries(catalogue)
-    threshold = int(run_info.get("disclosure_threshold") or DEFAULT_THRESHOLD)
+    threshold = int(run_info.get("disclosure_threshold") or MIN_DISCLOSURE_THRESHOLD)
     ctx = Context(
         table=table,
         catalogue=entries,
