@@ -1,7 +1,8 @@
 """The indicator catalogue (`publishing/catalogue.yaml`): the one place an indicator is defined.
 
 Disclosure control, the published files and the report read ids, units, kinds and families from
-here; the dbt model `marts.indicators` computes exactly these ids (a test checks the two agree).
+here; the dbt model `marts.indicators` computes exactly these ids: transform hands them to dbt
+(var `indicators`), which refuses to compile when its recipes and the catalogue differ.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
+from sammen.settings import INDICATOR_CATALOGUE
+
+CATALOGUE_PATH = INDICATOR_CATALOGUE
 
 
 class IndicatorSpec(BaseModel):

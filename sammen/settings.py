@@ -14,6 +14,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
+# the indicator catalogue: publishing.catalogue reads it, transform hands its ids to dbt
+INDICATOR_CATALOGUE = REPO_ROOT / "publishing" / "catalogue.yaml"
 MIN_DISCLOSURE_THRESHOLD = 5
 # days a rejected file holding a CPR number stays in rejected/restricted/ before the nightly
 # ingest purges it (issue 16: such files were kept forever); the partner documents state it

@@ -16,8 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from sammen.home import Home
-from sammen.settings import DBT_PROJECT_DIR
+from sammen.settings import DBT_PROJECT_DIR, INDICATOR_CATALOGUE
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 _DBT_LOCK = threading.Lock()  # dbt's in-process runner and os.environ are process-wide
@@ -53,7 +55,7 @@ def invoke(
         "--target", target,
         "--target-path", str(paths.target),
         "--log-path", str(paths.logs),
-        "--vars", json.dumps(dict(variables)),
+        "--vars", json.dumps({"indicators": catalogue_ids(), **variables}),
         "--quiet",
         "--no-use-colors",
         "--no-send-anonymous-usage-stats",
@@ -70,6 +72,14 @@ def invoke(
     if failures or not result.success:
         raise TransformError(_failure_text(command[0], failures, result.exception))
     return nodes
+
+
+def catalogue_ids() -> list[str]:
+    """The indicator ids of the catalogue, in its order: dbt's var `indicators` on every run, so
+    `marts.indicators` and its tests take the ids from the one place they are listed. Read from
+    the file (publishing.catalogue validates it; importing publishing here would tie the two
+    packages both ways)."""
+    return [entry["id"] for entry in yaml.safe_load(INDICATOR_CATALOGUE.read_text(encoding="utf-8"))["indicators"]]
 
 
 def _release_duckdb() -> None:

@@ -133,7 +133,7 @@ def catalogue_entries(catalogue: Any) -> dict[str, Mapping[str, Any]]:
         entries = catalogue.get("indicators", catalogue)
     if isinstance(entries, Mapping):
         return {str(key): {"id": key, **(entry or {})} for key, entry in entries.items()}
-    if isinstance(entries, list):
+    if isinstance(entries, list | tuple):  # a Catalogue model dumps its entries as a tuple
         return {str(e["id"]): e for e in entries if isinstance(e, Mapping) and "id" in e}
     raise ValueError("catalogue for the report must be a list of indicators or a mapping")
 

@@ -5,6 +5,10 @@ days and involuntary admissions, retention, follow-up after discharge, coherence
 participation, well-being change, then a municipality table and quarterly activity. Charts and
 tables draw only cells present in the indicator table; a section notes `<5` and `–` under it
 when it shows one.
+
+Indicator ids come from the catalogue: the activity table shows its `kind: activity` entries.
+The tuples below are the page's layout (which chart, card or column shows which catalogue id, in
+which colour); tests/unit/test_report_render.py checks that every id they name is catalogued.
 """
 
 from __future__ import annotations
@@ -72,7 +76,6 @@ MUNICIPALITY_COLUMNS = (
     "followed_cross_sector_7d_share",
     "swemwbs_change_mean",
 )
-ACTIVITY = ("new_enrolments", "active_participants", "attendances", "sessions_held")
 MAX_YEARS = 6
 MAX_QUARTERS = 8
 
@@ -92,6 +95,10 @@ class Context:
 
     def kind(self, indicator: str) -> str:
         return catalogue_kind(self.catalogue, indicator)
+
+    def activity_ids(self) -> list[str]:
+        """The catalogue's activity indicators (kind `activity`), in its order."""
+        return [i for i, entry in self.catalogue.items() if entry.get("kind") == "activity"]
 
     def cell(self, indicator: str, period: str, programme: str, municipality: str = ALL):
         cell = self.table.cell(indicator, period, programme, municipality)
@@ -358,7 +365,8 @@ def municipality_row(ctx, programme, code, name: Text, columns, decimals, cls=""
 
 
 def activity_table(ctx: Context, programme: str) -> str:
-    quarters = [t for t in ctx.table.periods(ACTIVITY, programme) if QUARTER.match(t)]
+    activity = ctx.activity_ids()
+    quarters = [t for t in ctx.table.periods(activity, programme) if QUARTER.match(t)]
     quarters = quarters[-MAX_QUARTERS:]
     if not quarters:
         return ""
@@ -370,7 +378,7 @@ def activity_table(ctx: Context, programme: str) -> str:
             for q in quarters
         )
         + "</tr>"
-        for i in ACTIVITY
+        for i in activity
         if any(ctx.table.cell(i, q, programme, ALL) is not None for q in quarters)
     )
     return (

@@ -11,6 +11,8 @@ MUNICIPALITIES = ("101", "147", "751")
 YEARS = ("2024", "2025")
 QUARTERS = tuple(f"{y}-Q{q}" for y in YEARS for q in (1, 2, 3, 4))
 
+# the hand-made catalogue's quarterly (activity) indicators
+SAMPLE_ACTIVITY = ("new_enrolments", "active_participants", "attendances", "sessions_held")
 TITLES: dict[str, tuple[str, str, str]] = {
     # id: (title_da, title_en, unit)
     "new_enrolments": ("Nye indskrivninger", "New enrolments", "count"),
@@ -77,6 +79,7 @@ def sample_catalogue() -> list[dict[str, str]]:
             "title_da": da,
             "title_en": en,
             "unit": unit,
+            "kind": "activity" if i in SAMPLE_ACTIVITY else "cohort",
             "definition": f"Definition of {en.lower()}.",
             "numerator": "-",
             "denominator": "-",

@@ -4,6 +4,7 @@ holding a small cohort that exercises every indicator; then published end to end
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from publishing.catalogue import load_catalogue
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
+from transform.runner import catalogue_ids
 
 pytestmark = pytest.mark.slow
 CUTOFF = "2025-12-31"
@@ -90,14 +92,42 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, lis
     rows = stub_rows()
     create_stub_marts(home.warehouse, rows)
     project = scratch_dbt_project(root)
-    result = run_dbt(project, home.warehouse, "build", "--vars", f"{{cutoff: '{CUTOFF}'}}")
+    result = run_dbt(project, home.warehouse, "build", "--vars", _vars(catalogue_ids()))
     assert result.returncode == 0, result.stdout[-5000:]
     return home.warehouse, rows
+
+
+def _vars(indicators: list[str]) -> str:
+    """dbt's vars as sammen passes them: the cutoff and the catalogue's ids."""
+    return json.dumps({"cutoff": CUTOFF, "indicators": indicators})
 
 
 def test_model_computes_every_catalogue_indicator(built: tuple[Path, dict]) -> None:
     table = read_indicators(built[0])
     assert set(table["indicator_id"]) == set(load_catalogue().ids)
+
+
+def test_a_catalogue_and_recipes_that_differ_do_not_compile(built: tuple[Path, dict], tmp_path: Path) -> None:
+    # GIVEN a catalogue without cohort_size and with an id no recipe computes
+    project = scratch_dbt_project(tmp_path)
+    ids = [i for i in catalogue_ids() if i != "cohort_size"] + ["made_up_share"]
+    # WHEN the model is compiled with it
+    result = run_dbt(project, built[0], "compile", "--select", "indicators", "--vars", _vars(ids))
+    # THEN dbt refuses, naming both
+    assert result.returncode != 0
+    assert "no recipe for made_up_share; not in the catalogue: cohort_size" in result.stdout
+
+
+def test_an_id_outside_the_catalogue_fails_the_data_test(built: tuple[Path, dict], tmp_path: Path) -> None:
+    # GIVEN the built table (every id) and a catalogue that no longer lists cohort_size
+    project = scratch_dbt_project(tmp_path)
+    ids = [i for i in catalogue_ids() if i != "cohort_size"]
+    # WHEN the catalogue test runs THEN it fails (and passes with the whole catalogue)
+    failing = run_dbt(project, built[0], "test", "--select", "test_name:in_indicator_catalogue", "--vars", _vars(ids))
+    assert failing.returncode != 0 and "in_indicator_catalogue" in failing.stdout
+    passing = run_dbt(project, built[0], "test", "--select", "test_name:in_indicator_catalogue",
+                      "--vars", _vars(catalogue_ids()))
+    assert passing.returncode == 0, passing.stdout[-3000:]
 
 
 def test_cohort_totals_come_from_records_not_cells(built: tuple[Path, dict]) -> None:

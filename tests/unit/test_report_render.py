@@ -22,7 +22,8 @@ from helpers.report import (
     sample_run_info,
 )
 
-from publishing.report import render
+from publishing.catalogue import load_catalogue
+from publishing.report import page, render
 from publishing.report.data import Indicators, catalogue_entries
 from publishing.report.i18n import NBSP, format_date, format_kind, format_number
 
@@ -172,6 +173,23 @@ def test_labels_come_from_the_project_catalogue() -> None:
         assert entry["title_da"] in page, entry["id"]
         assert entry["title_en"] in page, entry["id"]
         assert html_escape(entry["definition_da"]) in page, entry["id"]  # the definitions list
+
+
+def test_the_page_layout_names_only_catalogued_ids_and_the_activity_table_follows_the_catalogue() -> None:
+    # GIVEN the real catalogue and the page's layout tuples
+    catalogue = load_catalogue()
+    named = {item if isinstance(item, str) else item[0] for layout in (
+        page.RETENTION, page.FOLLOW_UP, page.COHERENCE, page.WELLBEING, page.CARDS, page.MUNICIPALITY_COLUMNS,
+    ) for item in layout} | {i for _, *pair in page.BEFORE_AFTER for i in pair}
+    # THEN every id the layout names is catalogued
+    assert named <= set(catalogue.ids)
+    # AND the activity table's rows are the catalogue's activity entries, whatever they are
+    entries = catalogue_entries(sample_catalogue())
+    entries["attendances"] = {**entries["attendances"], "kind": "cohort"}
+    context = page.Context(Indicators(sample_indicators()), entries, {}, "<5")
+    assert context.activity_ids() == ["new_enrolments", "active_participants", "sessions_held"]
+    assert [i.id for i in catalogue.indicators if i.kind == "activity"] == page.Context(
+        Indicators(sample_indicators()), catalogue_entries(catalogue), {}, "<5").activity_ids()
 
 
 def test_catalogue_shapes_are_accepted() -> None:

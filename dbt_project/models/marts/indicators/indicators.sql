@@ -1,7 +1,10 @@
 -- Every indicator of outcomes.md "Indicators", per period, programme and municipality, with the
 -- `all` totals, BEFORE disclosure control (evaluators only; publishing/ controls it on the way
--- out). Meaning, titles and units live in publishing/catalogue.yaml; the two lists below name the
--- same ids (tests/unit/test_publishing_catalogue.py checks it).
+-- out). The ids, their meaning, titles and units live in publishing/catalogue.yaml, the one place
+-- they are listed: sammen hands its ids to every dbt run as var('indicators') (transform.runner),
+-- and this model computes exactly those. Below is each id's recipe; the model refuses to compile
+-- when the catalogue lists an id without a recipe here or a recipe's id is not in the catalogue.
+-- Without the var (dbt run by hand, outside sammen) every recipe is built.
 --
 -- Totals come from grouping sets over the records, never from summing cells: a person in two
 -- municipalities counts once in `all`. var('indicator_ids') narrows the output for unit tests.
@@ -36,7 +39,19 @@
      'numerator': 'coherence_change'},
 ] -%}
 {%- set activity_indicators = ['new_enrolments', 'active_participants', 'attendances', 'sessions_held'] -%}
-{%- set wanted = var('indicator_ids', none) -%}
+{%- set catalogue = var('indicators', none) -%}
+{%- if catalogue is not none and execute -%}
+    {%- set recipes = activity_indicators + cohort_indicators | map(attribute='id') | list -%}
+    {%- set without_recipe = catalogue | reject('in', recipes) | list -%}
+    {%- set not_catalogued = recipes | reject('in', catalogue) | list -%}
+    {%- if without_recipe or not_catalogued -%}
+        {{ exceptions.raise_compiler_error(
+            "marts.indicators and publishing/catalogue.yaml differ: no recipe for "
+            ~ (without_recipe | join(', ') or 'none') ~ "; not in the catalogue: "
+            ~ (not_catalogued | join(', ') or 'none')) }}
+    {%- endif -%}
+{%- endif -%}
+{%- set wanted = var('indicator_ids', catalogue) -%}
 {%- set selects = [] -%}
 
 {%- set full_grain -%}
