@@ -105,7 +105,7 @@ first_cross_sector_contacts as (
         on discharges.person_key = cross_sector_contacts.person_key
         and cross_sector_contacts.contact_to_on >= discharges.discharged_on
         and cross_sector_contacts.contact_from_on
-            <= least({{ add_days('discharges.discharged_on', 90) }}, {{ cutoff() }})
+            <= least({{ add_days('discharges.discharged_on', follow_up_days()) }}, {{ cutoff() }})
     group by discharges.enrolment_id, discharges.stay_id
 
 ),

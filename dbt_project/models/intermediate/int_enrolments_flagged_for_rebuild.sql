@@ -1,9 +1,8 @@
 {{ config(materialized='table') }}
 -- Which cohort enrolments a nightly build recomputes (see macros/nightly.sql). Without the var
 -- previous_cutoff, or without the previous build's fingerprints, every enrolment. Otherwise an
--- enrolment is kept as built when (1) it is settled: E + 455 <= previous cutoff, the farthest any
--- of its outcomes looks (a discharge on E + 364 followed up to D + 90), so the cutoff no longer
--- moves any window, null rule or eligibility; and (2) its person's fingerprint (their data as seen
+-- enrolment is kept as built when (1) it is settled: E + settled_after_days() (455, macros/windows.sql)
+-- <= previous cutoff, so the cutoff no longer moves any window, null rule or eligibility; and (2) its person's fingerprint (their data as seen
 -- at the cutoff, and the coverage start) is unchanged.
 {%- set previous = adapter.get_relation(
     database=target.database, schema='intermediate', identifier='person_fingerprints_at_last_build'
@@ -37,7 +36,7 @@ final as (
         enrolments.enrolment_id,
         {% if nightly %}
         not (
-            {{ add_days('enrolments.enrolled_on', 455) }} <= cast('{{ var("previous_cutoff") }}' as date)
+            {{ add_days('enrolments.enrolled_on', settled_after_days()) }} <= cast('{{ var("previous_cutoff") }}' as date)
             and coalesce(fingerprints.fingerprint = previous_fingerprints.fingerprint, false)
         ) as needs_rebuild
         {% else %}

@@ -37,9 +37,10 @@ summarised as (
         enrolment_id,
         min(held_on) as first_attended_on,
         sum(case when day_number < 84 then 1 else 0 end) as sessions_12w,
-        {{ dbt.bool_or('day_number >= 62 and day_number < 90') }} as attended_3m_window,
-        {{ dbt.bool_or('day_number >= 152 and day_number < 180') }} as attended_6m_window,
-        {{ dbt.bool_or('day_number >= 332 and day_number < 360') }} as attended_12m_window,
+        {% for months in retention_months() -%}
+        {{ dbt.bool_or('day_number >= ' ~ retention_window_start(months)
+                       ~ ' and day_number < ' ~ retention_window_end(months)) }} as attended_{{ months }}m_window,
+        {% endfor -%}
         {{ dbt.bool_or('is_volunteer') }} as became_volunteer,
         min(case when is_volunteer then held_on end) as first_volunteer_on,
         {{ dbt.bool_or('arrived_own') }} as arrived_own_ever,
@@ -58,9 +59,9 @@ final as (
         cast({{ days_between('enrolments.enrolled_on', 'summarised.first_attended_on') }} as bigint)
             as days_to_first_attendance,
         cast(coalesce(summarised.sessions_12w, 0) as bigint) as sessions_12w,
-        {% for months in [3, 6, 12] %}
+        {% for months in retention_months() %}
         case
-            when {{ add_days('enrolments.enrolled_on', 30 * months) }} > {{ day_after_cutoff() }} then null
+            when {{ add_days('enrolments.enrolled_on', retention_window_end(months)) }} > {{ day_after_cutoff() }} then null
             else coalesce(summarised.attended_{{ months }}m_window, false)
         end as retained_{{ months }}m,
         {% endfor %}
