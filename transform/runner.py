@@ -97,15 +97,15 @@ def _failure_text(command: str, failures: list[object], exception: BaseException
     lines = [f"dbt {command} failed"]
     for node in failures:
         kind = node.node.resource_type  # type: ignore[attr-defined]
-        lines.append(f"  {kind} {node.node.name}: {redact(node.message)}")  # type: ignore[attr-defined]
+        lines.append(f"  {kind} {node.node.name}: {dbt_message_without_values(node.message)}")  # type: ignore[attr-defined]
     if exception is not None:
-        lines.append(f"  {type(exception).__name__}: {redact(str(exception))}")
+        lines.append(f"  {type(exception).__name__}: {dbt_message_without_values(str(exception))}")
     if len(lines) == 1:
         lines.append("  (no details from dbt; see warehouse/dbt_logs/dbt.log)")
     return "\n".join(lines)
 
 
-def redact(message: object) -> str:
+def dbt_message_without_values(message: object) -> str:
     """First lines of a dbt message; quoted literals are dropped from database errors, which may
     quote a row's value (compilation and test messages only name models and columns)."""
     text = " ".join(line.strip() for line in str(message or "").split("\n")[:4] if line.strip())

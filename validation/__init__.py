@@ -22,7 +22,7 @@ import logging
 import duckdb
 
 from sammen.home import Home
-from validation.results import CheckResult
+from validation.results import BatchCheckResult
 from validation.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def run_batch_checks(
     today: dt.date | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     sample_rows: int | None = None,
-) -> list[CheckResult]:
+) -> list[BatchCheckResult]:
     """Validate the warehouse's current state; record and render the results; return them.
 
     A resolved table of more than `sample_rows` rows is validated on a sample of that many rows
@@ -50,7 +50,7 @@ def run_batch_checks(
     today = today or run_time.astimezone().date()
     gx_dir = home.docs / "gx"
     runner = GxRunner(gx_dir)
-    results: list[CheckResult] = []
+    results: list[BatchCheckResult] = []
     for batch in plan_batches(con, run_id, today, thresholds, sample_rows):
         results += runner.validate(con, batch, run_id, run_time)
     record_checks(con, run_id, results)
@@ -61,4 +61,4 @@ def run_batch_checks(
     return results
 
 
-__all__ = ["CheckResult", "Thresholds", "run_batch_checks"]
+__all__ = ["BatchCheckResult", "Thresholds", "run_batch_checks"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from validation.results import CheckResult
+from validation.results import BatchCheckResult
 
 RUNS_SHOWN = 10
 STYLE = """
@@ -25,7 +25,7 @@ th { background: #f2f2f2; }
 
 
 def write_index(gx_dir: Path, con: duckdb.DuckDBPyConnection, run_id: str,
-                results: list[CheckResult]) -> Path:
+                results: list[BatchCheckResult]) -> Path:
     """The page for the run just checked (with observed aggregates and errors), then the verdicts
     of the previous runs recorded in ledger.checks."""
     runs = [run for run in _runs(con) if run != run_id]
@@ -60,7 +60,7 @@ def _runs(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _order(result: CheckResult) -> tuple:
+def _order(result: BatchCheckResult) -> tuple:
     return (result.success, result.dataset or "~", result.check_name)
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import duckdb
 
-from validation.results import CheckResult
+from validation.results import BatchCheckResult
 
 
-def record_checks(con: duckdb.DuckDBPyConnection, run_id: str, results: list[CheckResult]) -> None:
+def record_checks(con: duckdb.DuckDBPyConnection, run_id: str, results: list[BatchCheckResult]) -> None:
     from ingestion.ledger import ensure_schema
     from ingestion.ledger import record_checks as append
 

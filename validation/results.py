@@ -33,7 +33,7 @@ VALUE_LISTS = (
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class BatchCheckResult:
     """One batch-level check of one run. `success` is False when the check failed or could not
     run (`error` says why, in words that never hold a value)."""
 

@@ -21,7 +21,7 @@ import duckdb
 
 from contracts.derive.gx import build_suite
 from validation.batches import Batch
-from validation.results import RESULT_FORMAT, CheckResult, redact, scrub_result
+from validation.results import RESULT_FORMAT, BatchCheckResult, redact, scrub_result
 
 log = logging.getLogger(__name__)
 SITE_NAME = "sammen"
@@ -40,8 +40,8 @@ class GxRunner:
         self._stored: list[Any] = []
 
     def validate(self, con: duckdb.DuckDBPyConnection, batch: Batch, run_name: str,
-                 run_time: dt.datetime) -> list[CheckResult]:
-        """Validate one batch; every expectation yields one CheckResult."""
+                 run_time: dt.datetime) -> list[BatchCheckResult]:
+        """Validate one batch; every expectation yields one BatchCheckResult."""
         try:
             frame = con.sql(batch.sql).df()
             validation = self._batch_definition(batch.name).get_batch(
@@ -121,7 +121,7 @@ def _context(gx_dir: Path) -> Any:
     return gx.get_context(project_config=config, mode="ephemeral")
 
 
-def _check_result(batch: Batch, item: Any) -> CheckResult:
+def _check_result(batch: Batch, item: Any) -> BatchCheckResult:
     meta = item.expectation_config.meta
     name, kind = meta["check_name"], meta["check_kind"]
     if _raised(item.exception_info):
@@ -132,7 +132,7 @@ def _check_result(batch: Batch, item: Any) -> CheckResult:
     observed = result.get("observed_value")
     shown = None if observed is None else redact(_format(observed))
     explain = meta.get("explain")
-    return CheckResult(
+    return BatchCheckResult(
         suite=batch.name, dataset=batch.dataset, check_name=name, check_kind=kind,
         success=bool(item.success),
         column_name=item.expectation_config.kwargs.get("column"),
@@ -152,8 +152,8 @@ def _raised(info: Any) -> bool:
     return any(isinstance(value, dict) and value.get("raised_exception") for value in info.values())
 
 
-def _error(batch: Batch, name: str, kind: str, reason: str) -> CheckResult:
-    return CheckResult(suite=batch.name, dataset=batch.dataset, check_name=name, check_kind=kind,
+def _error(batch: Batch, name: str, kind: str, reason: str) -> BatchCheckResult:
+    return BatchCheckResult(suite=batch.name, dataset=batch.dataset, check_name=name, check_kind=kind,
                        success=False, error=reason)
 
 

@@ -11,7 +11,7 @@ from contracts import CONTRACTS
 from contracts.reference import municipality_codes
 from sammen.settings import DBT_PROJECT_DIR, REPO_ROOT
 from transform.build import _State, project_fingerprint
-from transform.runner import redact
+from transform.runner import dbt_message_without_values
 
 
 def _sources() -> dict[str, dict[str, list[str]]]:
@@ -79,8 +79,8 @@ def test_state_allows_a_nightly_build_only_forward_with_same_project_and_vars(tm
 
 
 def test_database_error_messages_lose_quoted_values_compilation_errors_keep_names():
-    assert "0101901234" not in redact("Runtime Error\nConversion Error: '0101901234' to INT")
-    assert "'columns'" in redact("Compilation Error in model x\n its 'columns' are missing")
+    assert "0101901234" not in dbt_message_without_values("Runtime Error\nConversion Error: '0101901234' to INT")
+    assert "'columns'" in dbt_message_without_values("Compilation Error in model x\n its 'columns' are missing")
 
 
 def test_only_staging_models_read_sources_so_the_cutoff_applies_everywhere():
