@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 from contracts.limits import FILE_LIMITS
 from ingestion import cpr
-from sammen.identifiers import is_cpr_like
+from sammen.identifiers import DATE_DIGITS, is_cpr_like
 
 SOURCE_TABLE = "_src"
 BOM = codecs.BOM_UTF8
@@ -55,7 +55,7 @@ _CHUNK = 1 << 24
 # a sixth of the checks' pass over a 10-million-row file, with the row order kept
 CSV_BUFFER_SIZE = 1 << 26
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_DIGIT_RUN = re.compile(r"[0-9]{6}")
+_DIGIT_RUN = re.compile(f"[0-9]{{{DATE_DIGITS}}}")  # a CPR number's DDMMYY
 # characters: a field within the byte limit never has more; `_within_limits` counts the bytes
 csv.field_size_limit(FILE_LIMITS.max_field_bytes)
 
