@@ -73,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "transform",
         help="build the outcome marts with dbt (staging → intermediate → marts)",
         description="Run dbt build on the warehouse, then dbt docs and the Parquet export.",
+        epilog=arguments.METHODS,
     )
     arguments.home(parser)
     arguments.cutoff(parser)
@@ -89,6 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "them). Read-only, no file access, values never shown in errors; limits from "
             "SAMMEN_QUERY_MEMORY_LIMIT (2GB), SAMMEN_QUERY_TIMEOUT (300 s), SAMMEN_QUERY_THREADS (2)."
         ),
+        epilog=arguments.METHODS,
     )
     arguments.home(query)
     query.add_argument(
