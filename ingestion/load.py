@@ -515,7 +515,8 @@ def _batch_checks(home: Home, con: duckdb.DuckDBPyConnection, report: IngestRepo
     """Great Expectations batch checks (`validation`), recorded in ledger.checks and the report."""
     import validation  # late: validation imports GX, which takes seconds to import
 
-    results = validation.run_batch_checks(home, con, report.run_id, sample_rows=settings.gx_sample_rows)
+    results = validation.run_batch_checks(home, con, report.run_id, sample_rows=settings.gx_sample_rows,
+                                           docs_runs=settings.gx_docs_runs)
     report.failed_batch_checks = [result.explained() for result in results if not result.success]
     rows = con.execute(
         """select engine, dataset, check_name, check_kind, column_name, checked,

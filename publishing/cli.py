@@ -44,7 +44,26 @@ def _releases_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _methods_command(args: argparse.Namespace) -> int:
+    from publishing.methods import METHODS_PATH, write_indicator_section
+
+    changed = write_indicator_section(METHODS_PATH.resolve())
+    print(f"{METHODS_PATH.resolve()}: indicator section {'rewritten' if changed else 'up to date'}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
+    methods = subparsers.add_parser(
+        "methods",
+        help="regenerate the indicator section of docs/methods.md from the catalogue",
+        description=(
+            "Rewrite the generated part of the methods handbook (between its BEGIN/END markers) "
+            "from publishing/catalogue.yaml; run it in the checkout after changing the catalogue."
+        ),
+        epilog=arguments.METHODS,
+    )
+    methods.set_defaults(func=_methods_command)
+
     listing = subparsers.add_parser(
         "releases",
         help="list the releases published so far (the release ledger)",
@@ -52,6 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "One line per release: id, when (UTC), cutoff, cells, suppressed and carried cells, "
             "threshold, whether the release guard applied, pipeline version and run."
         ),
+        epilog=arguments.METHODS,
     )
     arguments.home(listing)
     listing.set_defaults(func=_releases_command)
@@ -60,10 +80,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "publish",
         help="disclosure control of marts.indicators; write DIR/published/ (aggregates only)",
         description=(
-            "Read marts.indicators, suppress small counts (outcomes.md 'Disclosure control') and "
-            "write indicators.csv/_excel.csv/.parquet/.json, catalogue.yaml, report.html and "
-            "manifest.json to DIR/published/."
+            "Read marts.indicators, suppress small counts (docs/methods.md 'Disclosure control') "
+            "and write indicators.csv/_excel.csv/.parquet/.json, catalogue.yaml, methods.md, "
+            "report.html and manifest.json to DIR/published/."
         ),
+        epilog=arguments.METHODS,
     )
     arguments.home(parser)
     arguments.cutoff(parser, "the cutoff the marts were built with")

@@ -52,6 +52,7 @@ OUTPUTS: tuple[DeclaredOutput, ...] = (
     DeclaredOutput("indicators.json", "aggregate", "The same table as a JSON array of rows."),
     DeclaredOutput("catalogue.yaml", "aggregate", "The indicator catalogue (ids, titles, units)."),
     DeclaredOutput("report.html", "aggregate", "The board report, built from the table above."),
+    DeclaredOutput("methods.md", "aggregate", "The methods handbook: how to read every figure."),
     DeclaredOutput(
         "manifest.json", "aggregate",
         "Release id, run id, cutoff, pipeline version, disclosure settings, per-file sha256 and rows.",

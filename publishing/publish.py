@@ -37,6 +37,7 @@ from ingestion.ledger import compute_cutoff
 from publishing import releases
 from publishing.catalogue import CATALOGUE_PATH, Catalogue, load_catalogue
 from publishing.disclosure import COLUMNS, CONTROL_COLUMNS, check_controlled, control
+from publishing.methods import METHODS_PATH
 from publishing.outputs import PublishedFolder
 from publishing.report import render
 from sammen.database import connect
@@ -291,6 +292,8 @@ def _write(
         folder.write_bytes("catalogue.yaml", CATALOGUE_PATH.read_bytes())
         counts = {name: rows for name in folder.written if name.startswith("indicators")}
         counts["catalogue.yaml"] = len(catalogue.indicators)
+        folder.write_bytes("methods.md", METHODS_PATH.read_bytes())  # the report links to it
+        counts["methods.md"] = 1
         folder.write_text("report.html", render_report(home, table, info, progress))
         counts["report.html"] = 1
         manifest = {

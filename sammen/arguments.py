@@ -5,6 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+# The --help epilog of the commands whose output evaluators and boards read.
+METHODS = (
+    "How to read the figures (every indicator, the cutoff, the windows, disclosure control, the "
+    "limits of the data): docs/methods.md, published with every release as DIR/published/methods.md."
+)
+
 
 def home(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--home", required=True, help="the sammen home folder DIR (e.g. ./var)")

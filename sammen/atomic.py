@@ -13,6 +13,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 _AT_FDCWD = -100
@@ -41,3 +42,17 @@ def fsync(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """`write(partial)` fills a sibling `<name>.partial-<pid>`, which then replaces `path` in one
+    `os.replace`: a reader or a kill sees the old file or the whole new one, never half of it. A
+    failed write leaves no partial file behind."""
+    partial = path.with_name(f"{path.name}.partial-{os.getpid()}")
+    try:
+        write(partial)
+        fsync(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    fsync(path.parent)

@@ -7,6 +7,7 @@ import importlib
 import logging
 import sys
 
+from sammen import arguments
 from sammen.home import restrict_umask
 
 # Modules that expose `register(subparsers)`; each owns its commands and their implementation.
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sammen",
         description="sammen: cross-sector mental-health partnership data, safely together.",
+        epilog=arguments.METHODS,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -191,6 +191,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run",
         help="one pass through every stage: ingest, transform (dbt build), publish",
         description="Ingest the landing files, build the marts, publish the indicators.",
+        epilog=arguments.METHODS,
     )
     arguments.home(parser)
     arguments.cutoff(parser)

@@ -37,6 +37,8 @@ DEFAULT_MEMORY_LIMIT_CAP = 6 * 1024**3
 # Great Expectations validates pandas frames: above this many rows a contract or distribution
 # batch is a reservoir sample drawn in DuckDB (validation.batches), so memory stays bounded.
 DEFAULT_GX_SAMPLE_ROWS = 100_000
+# Data Docs keep the newest 30 runs: a month of nightly runs (SAMMEN_GX_DOCS_RUNS).
+DEFAULT_GX_DOCS_RUNS = 30
 
 
 def _env_float(name: str, default: float) -> float:
@@ -110,6 +112,10 @@ class Settings:
     gx_sample_rows: int = field(
         default_factory=lambda: _env_int("SAMMEN_GX_SAMPLE_ROWS", DEFAULT_GX_SAMPLE_ROWS)
     )
+    # Great Expectations Data Docs (DIR/docs/gx/): how many runs' results and pages are kept.
+    gx_docs_runs: int = field(
+        default_factory=lambda: _env_int("SAMMEN_GX_DOCS_RUNS", DEFAULT_GX_DOCS_RUNS)
+    )
 
     def __post_init__(self) -> None:
         if self.disclosure_threshold < MIN_DISCLOSURE_THRESHOLD:
@@ -124,6 +130,8 @@ class Settings:
         if self.settle_seconds < 0:
             raise ValueError("the settle interval (SAMMEN_SETTLE_SECONDS) cannot be negative")
 
+        if self.gx_docs_runs < 1:
+            raise ValueError("the Data Docs keep at least one run (SAMMEN_GX_DOCS_RUNS >= 1)")
         if self.query_timeout_seconds <= 0 or self.query_threads < 1:
             raise ValueError("the query time limit and thread count must be positive")
         self.query_memory_bytes  # noqa: B018 - refuses a malformed limit at start-up

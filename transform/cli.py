@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import sys
+from pathlib import Path
 
 from sammen import arguments
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
+from transform.query_formats import (
+    FORMATS,
+    check_destination,
+    choose_format,
+    format_table,
+    write_result,
+)
 
 
 def _transform_command(args: argparse.Namespace) -> int:
@@ -38,17 +44,27 @@ def _computed_cutoff(home: Home) -> dt.date:
 
 
 def _query_command(args: argparse.Namespace) -> int:
-    from transform.query import cap_process_memory, format_table, run_query
+    from transform.query import QueryError, cap_process_memory, query_arrow, run_query
 
+    home = Home.existing(args.home)
+    kind = choose_format(args.format, args.out)
+    check_destination(home, args.out, kind)
     settings = Settings()
     cap_process_memory(settings)
-    columns, rows = run_query(Home.existing(args.home), args.sql, settings)
-    if args.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif columns:
-        print(format_table(columns, rows))
+    if kind == "table" and args.out is None:  # rows as Python objects, counted as they come
+        columns, rows = run_query(home, args.sql, settings)
+        if columns:
+            print(format_table(columns, rows))
+        return 0
+    try:
+        write_result(query_arrow(home, args.sql, settings), kind, args.out)
+    except MemoryError:  # writing needs more than the capped heap (transform.query)
+        raise QueryError(
+            f"writing the result needs more memory than the limit of {settings.query_memory_limit} "
+            "(SAMMEN_QUERY_MEMORY_LIMIT) allows; narrow it down, aggregate first or use Parquet"
+        ) from None
+    if args.out is not None:
+        print(f"wrote {args.out} ({kind})")
     return 0
 
 
@@ -57,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "transform",
         help="build the outcome marts with dbt (staging → intermediate → marts)",
         description="Run dbt build on the warehouse, then dbt docs and the Parquet export.",
+        epilog=arguments.METHODS,
     )
     arguments.home(parser)
     arguments.cutoff(parser)
@@ -73,8 +90,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "them). Read-only, no file access, values never shown in errors; limits from "
             "SAMMEN_QUERY_MEMORY_LIMIT (2GB), SAMMEN_QUERY_TIMEOUT (300 s), SAMMEN_QUERY_THREADS (2)."
         ),
+        epilog=arguments.METHODS,
     )
     arguments.home(query)
-    query.add_argument("--csv", action="store_true", help="write CSV instead of a table")
+    query.add_argument(
+        "--format", choices=FORMATS, default=None,
+        help="table (default), csv, parquet (needs --out) or json (records, ISO dates); "
+        "without it, --out's suffix chooses",
+    )
+    query.add_argument("--csv", dest="format", action="store_const", const="csv",
+                       help="the same as --format csv")
+    query.add_argument(
+        "--out", type=Path, metavar="FILE",
+        help="write the result to FILE (atomically, owner-only; not inside the home) "
+        "instead of the terminal",
+    )
     query.add_argument("sql", help="the SQL statement (tables of schema marts need no prefix)")
     query.set_defaults(func=_query_command)

@@ -1,5 +1,10 @@
 """Parquet copies of the marts for evaluators: DIR/marts/<mart>.parquet, one file per mart.
 
+One exception to the name: `marts.indicators` holds the indicator cells BEFORE disclosure control
+(small counts included), the same columns as the published table, so its file is named
+`indicators_before_disclosure_control.parquet` and nobody takes it for `published/
+indicators.parquet` (`parquet_name`, used by both targets' exports).
+
 Which tables: the models of the dbt project that dbt materialises as tables in schema `marts`
 (`mart_models`, read from the manifest dbt writes on every build), never a hand list and never a
 relation dbt leaves behind (`<model>__dbt_backup`, `__dbt_tmp`).
@@ -29,6 +34,14 @@ from sammen.settings import Settings
 
 MARTS_SCHEMA = "marts"
 _TABLE_MATERIALIZATIONS = ("table", "incremental")
+# Marts whose Parquet file must not share a name with a published file.
+_PRE_CONTROL_NAMES = {"indicators": "indicators_before_disclosure_control"}
+
+
+def parquet_name(mart: str) -> str:
+    """The file name of a mart in DIR/marts/: `<mart>.parquet`, except the indicators before
+    disclosure control (see the module's docstring)."""
+    return f"{_PRE_CONTROL_NAMES.get(mart, mart)}.parquet"
 
 
 def mart_models(manifest: Path) -> list[str]:
@@ -53,7 +66,7 @@ def export_marts(warehouse: Path, destination: Path, marts: Iterable[str]) -> li
         # bounded memory like every sammen connection (sammen.database); COPY streams, no spill
         with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(Settings(), None)) as connection:
             for table in _present(connection, marts):
-                path = staging / f"{table}.parquet"
+                path = staging / parquet_name(table)
                 connection.execute(
                     f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{path}' (format parquet)"
                 )

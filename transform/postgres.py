@@ -73,9 +73,10 @@ def read_table(database: str, schema: str, table: str) -> pa.Table:
 
 
 def export_marts(database: str, destination: Path) -> list[Path]:
-    """Every table of schema `marts` in PostgreSQL as DIR/marts/<mart>.parquet, swapped in as a
-    whole folder like `transform.export.export_marts` does for DuckDB."""
-    from transform.export import swap_in_folder
+    """Every table of schema `marts` in PostgreSQL as DIR/marts/<mart>.parquet (named by
+    `transform.export.parquet_name`), swapped in as a whole folder like
+    `transform.export.export_marts` does for DuckDB."""
+    from transform.export import parquet_name, swap_in_folder
 
     with connect(database) as connection:
         tables = [name for (name,) in connection.execute(
@@ -84,8 +85,8 @@ def export_marts(database: str, destination: Path) -> list[Path]:
 
     def write(staging: Path) -> list[str]:
         for table in tables:
-            pq.write_table(read_table(database, "marts", table), staging / f"{table}.parquet")
-        return [f"{table}.parquet" for table in tables]
+            pq.write_table(read_table(database, "marts", table), staging / parquet_name(table))
+        return [parquet_name(table) for table in tables]
 
     return swap_in_folder(destination, write)
 

@@ -22,6 +22,7 @@ import logging
 import duckdb
 
 from sammen.home import Home
+from sammen.settings import DEFAULT_GX_DOCS_RUNS
 from validation.results import BatchCheckResult
 from validation.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
@@ -36,11 +37,13 @@ def run_batch_checks(
     today: dt.date | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     sample_rows: int | None = None,
+    docs_runs: int = DEFAULT_GX_DOCS_RUNS,
 ) -> list[BatchCheckResult]:
     """Validate the warehouse's current state; record and render the results; return them.
 
     A resolved table of more than `sample_rows` rows is validated on a sample of that many rows
-    drawn in DuckDB (see `validation.batches`), so no whole national table enters pandas."""
+    drawn in DuckDB (see `validation.batches`), so no whole national table enters pandas. The
+    Data Docs keep the newest `docs_runs` runs (`validation.runner`, "History")."""
     from validation.batches import plan_batches
     from validation.docs import write_index
     from validation.ledger import record_checks
@@ -54,8 +57,9 @@ def run_batch_checks(
     for batch in plan_batches(con, run_id, today, thresholds, sample_rows):
         results += runner.validate(con, batch, run_id, run_time)
     record_checks(con, run_id, results)
+    runner.prune(docs_runs)
     runner.build_docs()
-    write_index(gx_dir, con, run_id, results)
+    write_index(gx_dir, con, run_id, results, docs_runs)
     failed = [result for result in results if not result.success]
     log.info("GX batch checks: %d run, %d failed", len(results), len(failed))
     return results

@@ -14,7 +14,6 @@ import duckdb
 
 from validation.results import BatchCheckResult
 
-RUNS_SHOWN = 10
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }
 table { border-collapse: collapse; margin-bottom: 2rem; }
@@ -25,10 +24,10 @@ th { background: #f2f2f2; }
 
 
 def write_index(gx_dir: Path, con: duckdb.DuckDBPyConnection, run_id: str,
-                results: list[BatchCheckResult]) -> Path:
+                results: list[BatchCheckResult], runs_shown: int) -> Path:
     """The page for the run just checked (with observed aggregates and errors), then the verdicts
-    of the previous runs recorded in ledger.checks."""
-    runs = [run for run in _runs(con) if run != run_id]
+    of the previous runs recorded in ledger.checks (as many runs in all as the Data Docs keep)."""
+    runs = [run for run in _runs(con, runs_shown) if run != run_id][: runs_shown - 1]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<title>sammen: batch checks</title>", f"<style>{STYLE}</style></head><body>",
@@ -53,10 +52,10 @@ def write_index(gx_dir: Path, con: duckdb.DuckDBPyConnection, run_id: str,
     return path
 
 
-def _runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+def _runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
     rows = con.execute(
         "select run_id, max(recorded_at) as last_at from ledger.checks where engine = 'gx' "
-        "group by run_id order by last_at desc limit ?", [RUNS_SHOWN]).fetchall()
+        "group by run_id order by last_at desc limit ?", [limit]).fetchall()
     return [row[0] for row in rows]
 
 

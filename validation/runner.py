@@ -8,12 +8,19 @@ all where one is due, is an *error* (success False with a reason), never a pass.
 Validation results are scrubbed (see `validation.results`) before they are stored in the
 filesystem results store under DIR/docs/gx/results/ and rendered into Data Docs under
 DIR/docs/gx/site/.
+
+History: the results store and the Data Docs keep every run's results, not only the last run's
+(GX's index lists every run in the store), bounded to the newest `Settings.gx_docs_runs` runs
+(`SAMMEN_GX_DOCS_RUNS`, default 30; runs ordered by their latest check time): `prune` removes the
+results and pages of older runs before the docs are built. `ledger.checks` keeps every run's
+verdicts regardless.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +68,20 @@ class GxRunner:
         else:
             self.context.build_data_docs(site_names=[SITE_NAME])
         return self.gx_dir / "site" / "index.html"
+
+    def prune(self, keep_runs: int) -> list[str]:
+        """Remove the stored results and rendered pages of every run but the newest `keep_runs`;
+        returns the run names removed."""
+        latest: dict[str, dt.datetime] = {}
+        for key in self.context.validation_results_store.list_keys():
+            name, time = key.run_id.run_name, key.run_id.run_time
+            latest[name] = max(latest.get(name, time), time)
+        removed = sorted(latest, key=latest.__getitem__, reverse=True)[keep_runs:]
+        # both stores file a run under <suite parts>/<run name>/<run time>/
+        for root in (self.gx_dir / "results", self.gx_dir / "site" / "validations"):
+            for folder in [path for path in root.rglob("*") if path.is_dir() and path.name in removed]:
+                shutil.rmtree(folder, ignore_errors=True)
+        return removed
 
     def _batch_definition(self, name: str) -> Any:
         if name not in self._definitions:

@@ -96,7 +96,7 @@ def render(indicators: pd.DataFrame, catalogue: Any, run_info: Mapping[str, Any]
         contents=tag("h2", ui("contents")) + _contents(programmes),
         sections="\n".join(sections),
         definitions=definitions(ctx, shown_ids),
-        footer=tag("p", ui("footer")),
+        footer=tag("p", ui("footer")) + "<p>" + tag("a", ui("methods"), extra=' href="methods.md"') + "</p>",
         js=script,
     )
 

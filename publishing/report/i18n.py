@@ -170,6 +170,12 @@ UI: dict[str, Text] = {
     "no_data": Text("Ingen data for dette program endnu.", "No data for this programme yet."),
     "n": Text("n = {n}", "n = {n}"),
     "chart_missing": Text("ingen data", "no data"),
+    "methods": Text(
+        "Sådan læses tallene (definitioner, perioder, diskretionering, datas begrænsninger):"
+        " metodehåndbogen methods.md, udgivet sammen med rapporten.",
+        "How to read the figures (definitions, periods, disclosure control, limits of the data):"
+        " the methods handbook methods.md, published with this report.",
+    ),
     "footer": Text(
         "Rapporten indeholder kun offentliggjorte, diskretionerede tal fra indikatortabellen.",
         "This report holds only the published, disclosure-controlled figures of the indicator"

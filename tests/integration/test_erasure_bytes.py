@@ -33,7 +33,7 @@ from sammen.pipeline import run
 from sammen.progress import Progress
 from sammen.settings import Settings
 from transform import build
-from transform.export import mart_models
+from transform.export import mart_models, parquet_name
 
 pytestmark = pytest.mark.slow
 PERSONS = 300
@@ -92,7 +92,7 @@ def assert_erased(home: Home, person: Person, *outputs: str, written_since: bool
     assert leaked == [], "a command's output names the withdrawn person"
     assert _leftover_relations(home) == []
     marts = mart_models(home.warehouse_dir / "dbt_target" / "duckdb" / "manifest.json")
-    assert sorted(path.stem for path in home.marts.iterdir()) == marts
+    assert sorted(path.name for path in home.marts.iterdir()) == sorted(map(parquet_name, marts))
 
 
 def _mentions(text: str, person: Person) -> bool:

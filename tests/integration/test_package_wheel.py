@@ -74,6 +74,9 @@ def test_the_wheel_holds_every_package_and_they_import_from_it(tmp_path):
                              text=True, timeout=120)
     assert command.returncode == 0 and "transform" in command.stdout
     assert (site / "publishing" / "catalogue.yaml").exists()
+    # the methods handbook publish copies: the file docs/methods.md, not the checkout's link to it
+    packaged = site / "publishing" / "methods.md"
+    assert not packaged.is_symlink() and packaged.read_bytes() == (REPO_ROOT / "docs" / "methods.md").read_bytes()
 
 
 def test_the_dockerfile_installs_the_package_and_copies_the_rest_explicitly():

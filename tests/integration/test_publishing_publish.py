@@ -22,11 +22,11 @@ from publishing.catalogue import CATALOGUE_PATH
 from sammen.cli import main
 from sammen.home import Home
 from sammen.progress import Progress
-from sammen.settings import Settings
+from sammen.settings import REPO_ROOT, Settings
 
 PERSONS = 80
 FILES = {"indicators.csv", "indicators_excel.csv", "indicators.parquet", "indicators.json",
-         "catalogue.yaml", "manifest.json"}
+         "catalogue.yaml", "methods.md", "manifest.json"}
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
 
 
@@ -58,6 +58,8 @@ def test_publish_writes_exactly_the_declared_files(published: Home) -> None:
     names = {p.name for p in published.published.iterdir()}
     assert FILES <= names <= FILES | {"report.html"}
     assert (published.published / "catalogue.yaml").read_bytes() == CATALOGUE_PATH.read_bytes()
+    # the methods handbook the report's footer links to, as committed in docs/
+    assert (published.published / "methods.md").read_bytes() == (REPO_ROOT / "docs" / "methods.md").read_bytes()
 
 
 def test_manifest_holds_run_cutoff_version_digests_and_rows(published: Home) -> None:

@@ -16,6 +16,7 @@ from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
 from transform import TransformError, build
+from transform.export import parquet_name
 from transform.query import QueryError, run_query
 
 pytestmark = pytest.mark.slow
@@ -61,7 +62,7 @@ def test_parquet_export_holds_every_mart_row(built):
     home, _ = built
     in_warehouse = read_marts(home.warehouse)
     for mart in MARTS:
-        assert pq.read_table(home.marts / f"{mart}.parquet").num_rows == len(in_warehouse[mart])
+        assert pq.read_table(home.marts / parquet_name(mart)).num_rows == len(in_warehouse[mart])
     cohort_size = len(in_warehouse["cohort"])  # compared as a count: no row (or key) in the report
     assert cohort_size == ENROLLED_BY_CUTOFF
 
@@ -190,4 +191,4 @@ def test_withdrawn_person_disappears_from_every_mart_and_its_parquet_file(tmp_pa
 
 def _parquet_holds(home: Home, mart: str, column: str, value: str) -> bool:
     """Whether a mart's Parquet file has a row with `value` (a bool: never the value in a message)."""
-    return value in pq.read_table(home.marts / f"{mart}.parquet", columns=[column]).column(0).to_pylist()
+    return value in pq.read_table(home.marts / parquet_name(mart), columns=[column]).column(0).to_pylist()

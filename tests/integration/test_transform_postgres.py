@@ -24,6 +24,7 @@ from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
 from transform import build, postgres
+from transform.export import parquet_name
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 EXPECTED_MARTS = {
@@ -83,7 +84,7 @@ def test_postgres_target_runs_the_unit_tests_and_writes_docs_and_parquet(on_post
     # THEN the data dictionary and the Parquet marts are there, as on DuckDB
     assert (scratch.docs / "dbt" / "index.html").exists()
     assert "marts" in schemas
-    assert {path.stem for path in scratch.marts.glob("*.parquet")} >= EXPECTED_MARTS
+    assert {path.name for path in scratch.marts.glob("*.parquet")} >= set(map(parquet_name, EXPECTED_MARTS))
     parquet = pq.read_table(scratch.marts / "cohort.parquet")
     with postgres.connect(on_postgres) as connection:
         rows = connection.execute("select count(*) from marts.cohort").fetchone()[0]

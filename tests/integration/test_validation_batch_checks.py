@@ -196,6 +196,31 @@ def test_data_docs_keep_a_history_of_runs(tmp_path_factory):
     assert "Run run-1" in page and "Run run-2" in page
 
 
+def test_data_docs_keep_only_the_newest_runs_they_are_told_to(tmp_path_factory):
+    # GIVEN one home checked in three runs, the Data Docs told to keep two runs
+    from validation import run_batch_checks
+
+    home = Home.at(tmp_path_factory.mktemp("bounded")).ensure()
+    con = duckdb.connect(str(home.warehouse))
+    create_warehouse(con)
+    good_batch(con)
+    for run in ("run-a", "run-b", "run-c"):
+        run_batch_checks(home, con, run, today=TODAY, docs_runs=2)
+    recorded = con.execute("select count(distinct run_id) from ledger.checks").fetchone()[0]
+    con.close()
+    # THEN GX's index, its stored results and pages, and sammen's page hold the two newest runs
+    gx_dir = home.docs / "gx"
+    site = (gx_dir / "site" / "index.html").read_text(encoding="utf-8")
+    page = (gx_dir / "index.html").read_text(encoding="utf-8")
+    assert "run-b" in site and "run-c" in site and "run-a" not in site
+    assert "Run run-b" in page and "Run run-c" in page and "run-a" not in page
+    for folder in ("results", "site"):
+        runs = {path.name for path in (gx_dir / folder).rglob("run-*") if path.is_dir()}
+        assert runs == {"run-b", "run-c"}, folder
+    # AND the ledger still has every run's verdicts
+    assert recorded == 3
+
+
 def test_a_stale_source_is_explained_in_words(tmp_path_factory):
     # GIVEN a good batch checked a year after its latest extracts
     from validation import run_batch_checks

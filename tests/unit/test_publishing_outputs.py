@@ -12,7 +12,7 @@ from publishing.outputs import DECLARED, PublishedFolder, UndeclaredOutput, Unsa
 def test_every_declared_output_is_an_aggregate_and_the_list_is_the_issue_list() -> None:
     assert set(DECLARED) == {
         "indicators.csv", "indicators_excel.csv", "indicators.parquet", "indicators.json",
-        "catalogue.yaml", "manifest.json", "report.html",
+        "catalogue.yaml", "manifest.json", "report.html", "methods.md",
     }
     assert {output.sensitivity for output in DECLARED.values()} == {"aggregate"}
 

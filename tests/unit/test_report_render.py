@@ -80,7 +80,8 @@ def test_charts_are_inline_svg_seven_per_section(html: str) -> None:
 def test_nothing_is_loaded_from_anywhere(html: str) -> None:
     references = RESOURCE_ATTRIBUTE.findall(html) + CSS_URL.findall(html)
     assert references, "the table of contents links are expected to be found by the scan"
-    assert all(ref.startswith("#") for ref in references), references
+    # anchors, and the methods handbook published beside the report (a link, never loaded)
+    assert all(ref.startswith("#") or ref == "methods.md" for ref in references), references
     assert "http://" not in html and "https://" not in html
     assert "<link" not in html and "@import" not in html and "<script src" not in html
 
@@ -304,3 +305,9 @@ def test_a_carried_cell_shows_its_earlier_value_with_the_release_and_the_legend(
     assert '<sup class="carried">\u2020\u00a0R0002</sup>' in page
     assert "tallet er som i den nævnte tidligere udgivelse" in page
     assert "Udgivelse R0004" in page
+
+
+def test_the_footer_links_the_methods_handbook_published_beside_the_report(html: str) -> None:
+    # GIVEN the report WHEN its footer is read THEN it links methods.md, in both languages
+    footer = re.search(r"<footer>(.*?)</footer>", html, re.S).group(1)
+    assert 'href="methods.md"' in footer and "metodehåndbogen" in footer and "methods handbook" in footer

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from publishing.outputs import DECLARED
 from sammen.home import Home
 from transform import cli
 from transform.export import export_marts, mart_models
@@ -49,10 +50,9 @@ def test_export_writes_every_mart_and_removes_stale_parquet_files(home):
     # WHEN the marts are exported
     written = export_marts(home.warehouse, home.marts, ["cohort", "indicators"])
     # THEN exactly the warehouse's marts are there as Parquet, with their rows
-    assert sorted(path.name for path in written) == ["cohort.parquet", "indicators.parquet"]
-    assert sorted(path.name for path in home.marts.glob("*.parquet*")) == [
-        "cohort.parquet", "indicators.parquet",
-    ]
+    expected = ["cohort.parquet", "indicators_before_disclosure_control.parquet"]
+    assert sorted(path.name for path in written) == expected
+    assert sorted(path.name for path in home.marts.glob("*.parquet*")) == expected
     assert pq.read_table(home.marts / "cohort.parquet").num_rows == 3
     assert (home.marts / "README.txt").exists()
 
@@ -208,3 +208,14 @@ def test_the_swapped_in_folder_keeps_the_access_rights_of_marts(home):
     # WHEN the export swaps in a new folder THEN it has the same rights
     export_marts(home.warehouse, home.marts, ["cohort"])
     assert home.marts.stat().st_mode & 0o777 == 0o700
+
+
+def test_the_indicators_before_disclosure_control_never_share_a_published_files_name(home):
+    # GIVEN marts.indicators (cells before disclosure control) WHEN exported
+    _marts_warehouse(home, {"indicators": 2})
+    (written,) = export_marts(home.warehouse, home.marts, ["indicators"])
+    # THEN its file says so, and no file of DIR/marts is named like a published output
+    assert written.name == "indicators_before_disclosure_control.parquet"
+    assert pq.read_table(written).num_rows == 2
+    published = set(DECLARED)
+    assert not {path.name for path in home.marts.iterdir()} & published

@@ -4,6 +4,8 @@ whose marts-only database is written by transform.martsdb, as a build does."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import re
 import subprocess
@@ -12,13 +14,15 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import sammen_command
 
 from sammen.home import Home
 from sammen.settings import Settings
 from transform.martsdb import public_marts, write_marts_db
-from transform.query import QueryError, connect, run_query
+from transform.query import QueryError, connect, query_arrow, run_query
 
 KEY = "5f1e" * 16  # a person_key (64 hex)
 ENROLMENT = "ENR0000431"
@@ -314,3 +318,92 @@ def test_malformed_query_limits_are_refused_at_start(changes):
     # GIVEN a malformed limit WHEN the settings are made THEN they are refused, naming it
     with pytest.raises(ValueError, match="query"):
         Settings(**changes)
+
+
+# --- result formats: --format table|csv|parquet|json --out FILE --------------------------------
+
+
+def _dated_marts_home(home: Home) -> Home:
+    """A marts database whose cohort has a date, a NULL date, a boolean and a number."""
+    with duckdb.connect(str(home.warehouse)) as connection:
+        connection.execute("create schema if not exists marts")
+        connection.execute(
+            "create or replace table marts.cohort as select * from (values "
+            "('E1', date '2025-03-01', null::date, true, 1.5), "
+            "('E2, b', date '2025-12-31', date '2026-01-02', false, null)) "
+            "as t(enrolment_id, enrolled_on, ended_on, pre_complete, score)"
+        )
+    write_marts_db(home)
+    return home
+
+
+def _query(home: Home, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*sammen_command(), "query", "--home", str(home.root), *arguments,
+                           "select * from cohort order by enrolment_id"],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("arguments", [("--format", "csv"), ("--csv",)])
+def test_csv_goes_to_the_terminal_with_iso_dates_and_quoting(home, arguments):
+    # GIVEN a mart with dates, a NULL and a comma in a value WHEN queried as CSV (or --csv)
+    result = _query(_dated_marts_home(home), *arguments)
+    # THEN the terminal gets a header and the rows: ISO dates, NULL empty, text quoted
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        '"enrolment_id","enrolled_on","ended_on","pre_complete","score"',
+        '"E1",2025-03-01,,true,1.5',
+        '"E2, b",2025-12-31,2026-01-02,false,',
+    ]
+
+
+def test_json_out_writes_records_with_iso_dates(home, tmp_path):
+    # GIVEN the dated mart WHEN queried with --format json --out FILE
+    out = tmp_path / "result.json"
+    result = _query(_dated_marts_home(home), "--format", "json", "--out", str(out))
+    # THEN FILE holds one record per row, dates as ISO strings, NULL as null; nothing partial left
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text(encoding="utf-8")) == [
+        {"enrolment_id": "E1", "enrolled_on": "2025-03-01", "ended_on": None, "pre_complete": True,
+         "score": 1.5},
+        {"enrolment_id": "E2, b", "enrolled_on": "2025-12-31", "ended_on": "2026-01-02",
+         "pre_complete": False, "score": None},
+    ]
+    assert not list(tmp_path.glob("result.json.partial-*"))
+    assert out.stat().st_mode & 0o077 == 0  # owner-only: a result is person-level
+
+
+def test_parquet_out_keeps_the_marts_types_and_replaces_a_file_whole(home, tmp_path):
+    # GIVEN an existing file at FILE WHEN queried with --out FILE.parquet (format from the suffix)
+    out = tmp_path / "result.parquet"
+    out.write_bytes(b"an earlier result")
+    result = _query(_dated_marts_home(home), "--out", str(out))
+    # THEN FILE is replaced by the Parquet result, with DATE as date32 and BOOLEAN as bool
+    assert result.returncode == 0, result.stderr
+    table = pq.read_table(out)
+    assert table.column("enrolled_on").type == pa.date32()
+    assert table.column("pre_complete").to_pylist() == [True, False]
+    assert table.column("ended_on").to_pylist() == [None, dt.date(2026, 1, 2)]
+
+
+def test_query_arrow_counts_against_the_memory_limit(marts_home):
+    # GIVEN a memory limit of 64 MB WHEN an Arrow result of about 200 MB is asked for
+    # THEN it is refused like the row result
+    with pytest.raises(QueryError, match="more memory than the limit of 64MB"):
+        query_arrow(marts_home, "select repeat('x', 1000) from range(200000)",
+                    Settings(query_memory_limit="64MB"))
+
+
+@pytest.mark.parametrize("place", ["published/result.csv", "warehouse/x.parquet", "query/marts.duckdb"])
+def test_out_inside_the_home_is_refused_and_nothing_is_written(home, place):
+    # GIVEN the dated mart WHEN --out points into the home (published aggregates, the warehouse)
+    home = _dated_marts_home(home)
+    before = _files(home.root)
+    result = _query(home, "--format", "csv", "--out", str(home.root / place))
+    # THEN it is refused before the query runs, and no file of the home changed
+    assert result.returncode == 1 and "inside the home" in result.stderr
+    assert _files(home.root) == before
+
+
+def test_parquet_to_the_terminal_is_refused(home):
+    result = _query(_dated_marts_home(home), "--format", "parquet")
+    assert result.returncode == 1 and "--out" in result.stderr and result.stdout == ""
