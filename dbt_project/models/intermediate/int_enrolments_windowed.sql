@@ -37,13 +37,13 @@ windowed as (
         end as age_band,
         enrolments.sex,
         enrolments.referral_source,
-        {{ add_days('enrolments.enrolled_on', -365) }} as pre_start_on,
+        {{ add_days('enrolments.enrolled_on', -var('window_days')) }} as pre_start_on,
         enrolments.enrolled_on as post_start_on,
         least(
-            {{ add_days('enrolments.enrolled_on', 365) }}, {{ day_after_cutoff() }}
+            {{ add_days('enrolments.enrolled_on', var('window_days')) }}, {{ day_after_cutoff() }}
         ) as post_end_on,
         coalesce(
-            {{ add_days('enrolments.enrolled_on', -365) }} >= coverage.coverage_start_on, false
+            {{ add_days('enrolments.enrolled_on', -var('window_days')) }} >= coverage.coverage_start_on, false
         ) as pre_complete
 
     from enrolments
