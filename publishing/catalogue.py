@@ -56,7 +56,12 @@ class IndicatorSpec(BaseModel):
         A share, rate or mean hidden by disclosure control is not "under 5" of anything, and a
         count hidden only to protect another cell may hold any number, so boards read "<5" only
         for a primary suppression of such a count (`publishing.board.hidden_mark`)."""
-        return self.unit == "count" and self.person_level
+        return counts_persons(self.unit, self.person_level)
+
+
+def counts_persons(unit: str, person_level: bool) -> bool:
+    """A person-level count: the number of persons (or of their enrolments) in the cell."""
+    return unit == "count" and person_level
 
 
 class Theme(BaseModel):
