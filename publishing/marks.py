@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from publishing.catalogue import IndicatorSpec
 from publishing.disclosure import PRIMARY
 
 LANGUAGES = ("da", "en")
@@ -42,3 +43,30 @@ def check_language(lang: str) -> str:
     if lang not in LANGUAGES:
         raise ValueError(f"board language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     return lang
+
+
+def cell_text(
+    spec: IndicatorSpec, value: float | None, suppressed: bool, reason: str | None,
+    threshold: int,
+) -> str:
+    """One cell for a plain-text reader (the `sammen run` summary): the hidden mark, or the
+    value rounded as the catalogue says (a share as a percentage)."""
+    if suppressed:
+        return hidden_mark(spec.counts_persons, reason, threshold, "en")
+    if value is None:
+        return ""
+    if spec.unit == "share":
+        return f"{value * 100:.{spec.decimals}f} %"
+    return f"{value:.{spec.decimals}f}"
+
+
+def legend_lines(threshold: int, used: set[str]) -> list[str]:
+    """The plain-text legend of the marks used ("small", "hidden", "provisional")."""
+    lines = {
+        "small": f"<{threshold}: fewer than {threshold} persons (hidden by disclosure control)",
+        "hidden": f"{HIDDEN['en']}: withheld by disclosure control (rests on fewer than {threshold}"
+                  " persons, or would reveal another hidden cell); says nothing of its size",
+        "provisional": f"{PROVISIONAL_MARK} {PROVISIONAL['en']}: the period had not ended at the"
+                       " cutoff (a cohort: not all its windows had closed); it may change",
+    }
+    return [lines[key] for key in lines if key in used]

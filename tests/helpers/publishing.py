@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from publishing.catalogue import Catalogue
+from publishing.periods import windows
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
@@ -229,9 +230,11 @@ def scratch_dbt_project(root: Path) -> Path:
     shutil.copytree(INDICATOR_MODELS, project / "models" / "marts" / "indicators")
     for name in STUB_COLUMNS:
         (project / "models" / "stubs" / f"{name}.sql").write_text(f"select * from stub.{name}\n")
+    lengths = windows()  # the real project's window lengths
     (project / "dbt_project.yml").write_text(
         "name: sammen\nversion: '1.0'\nconfig-version: 2\nprofile: sammen\n"
-        "vars:\n  cutoff: '2025-12-31'\n"
+        f"vars:\n  cutoff: '2025-12-31'\n  window_days: {lengths.window_days}\n"
+        f"  readmission_days: {lengths.readmission_days}\n"
         "models:\n  sammen:\n    stubs:\n      +schema: stubs\n      +materialized: view\n"
         "    marts:\n      +schema: marts\n      +materialized: table\n"
         "      +contract:\n        enforced: true\n"
