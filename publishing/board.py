@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Mapping
 from typing import Any
@@ -113,6 +114,7 @@ WORDS: dict[str, dict[str, str]] = {
 }
 NUMBER_FORMATS = {"count": "#,##0", "share": '0.0" %"', "rate": "0.00", "mean": "+0.0;-0.0;0.0"}
 COUNT_FORMAT = "#,##0"
+MODIFIED = re.compile(rb">[^<]*</dcterms:modified>")
 
 
 def board_table(
@@ -253,13 +255,18 @@ def _published_at(info: Mapping[str, Any]) -> dt.datetime:
 
 
 def _reproducible(data: bytes, when: dt.datetime) -> bytes:
-    """The same zip with every member dated `when` (openpyxl stamps the time of writing)."""
+    """The same zip with every member, and the document's modified date, at `when` (openpyxl
+    stamps the time of writing on both)."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    modified = f">{when.isoformat(timespec='seconds')}Z</dcterms:modified>".encode()
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for member in source.infolist():
+            content = source.read(member.filename)
+            if member.filename == "docProps/core.xml":
+                content = MODIFIED.sub(modified, content)
             info = zipfile.ZipInfo(member.filename, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(member.filename))
+            target.writestr(info, content)
     return out.getvalue()
