@@ -13,12 +13,14 @@ import random
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from publishing.catalogue import Catalogue
 from publishing.periods import windows
@@ -219,6 +221,18 @@ def create_stub_marts(warehouse: Path, rows: Mapping[str, list[Mapping[str, obje
                 connection.register("given", frame)
                 connection.execute(f"insert into stub.{name} ({names}) select {casts} from given")
                 connection.unregister("given")
+
+
+def published_text(path: Path) -> str:
+    """A published file's text as a scanner must see it: Parquet read back, a workbook unzipped
+    (its XML: cells, shared strings, document properties), anything else as bytes."""
+    if path.suffix == ".parquet":
+        return pq.read_table(path).to_pandas().to_csv()
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as workbook:
+            return "\n".join(workbook.read(name).decode("utf-8", errors="replace")
+                             for name in workbook.namelist())
+    return path.read_bytes().decode("utf-8", errors="replace")
 
 
 def scratch_dbt_project(root: Path) -> Path:

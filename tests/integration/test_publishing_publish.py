@@ -11,22 +11,23 @@ import random
 import re
 
 import duckdb
+import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from helpers.publishing import indicators_from_enrolments, key, random_enrolments
+from helpers.publishing import indicators_from_enrolments, key, published_text, random_enrolments
 
 from publishing import PublishError, publish
-from publishing.catalogue import CATALOGUE_PATH
+from publishing.catalogue import CATALOGUE_PATH, load_catalogue
 from sammen.cli import main
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
 
 PERSONS = 80
-FILES = {"indicators.csv", "indicators_excel.csv", "indicators.parquet", "indicators.json",
-         "catalogue.yaml", "manifest.json"}
+FILES = {"indicators.csv", "indicators_excel.csv", "indicators.xlsx", "indicators.parquet",
+         "indicators.json", "catalogue.yaml", "manifest.json"}
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
 
 
@@ -81,11 +82,22 @@ def test_all_table_files_hold_the_same_cells(published: Home) -> None:
     assert excel.startswith(b"\xef\xbb\xbf")
     excel_rows = list(csv.DictReader(excel.decode("utf-8-sig").splitlines(), delimiter=";"))
     records = json.loads((folder / "indicators.json").read_text(encoding="utf-8"))
-    assert len(rows) == len(excel_rows) == len(records) == len(parquet)
+    workbook = openpyxl.load_workbook(folder / "indicators.xlsx", read_only=True)
+    sheets = [list(sheet.iter_rows(min_row=2, values_only=True)) for sheet in workbook.worksheets[1:]]
+    assert len(rows) == len(excel_rows) == len(records) == len(parquet) == sum(map(len, sheets))
     assert [r["indicator_id"] for r in rows] == parquet["indicator_id"].tolist()
-    values = [float(r["value"]) for r in rows if r["value"]]
-    excel_values = [float(r["value"].replace(",", ".")) for r in excel_rows if r["value"]]
-    assert values == excel_values
+    assert [float(r["value"]) for r in rows if r["value"]] == parquet["value"].dropna().tolist()
+    # the boards' CSV: the same cells in the same order, hidden ones "skjult", values rounded as
+    # the catalogue says (a share in per cent)
+    specs = load_catalogue().by_id
+    for row, board in zip(rows, excel_rows, strict=True):
+        spec = specs[row["indicator_id"]]
+        assert spec.title_da == board["Indikator"]
+        if row["suppressed"] == "true":
+            assert board["Værdi"] == "skjult"
+        elif row["value"]:
+            scaled = float(row["value"]) * (100 if spec.unit == "share" else 1)
+            assert board["Værdi"] == f"{scaled:.{spec.decimals}f}".replace(".", ","), row
 
 
 def test_scanner_finds_no_person_key_and_no_small_count(published: Home) -> None:
@@ -102,10 +114,7 @@ def scan_published_folder(home: Home, threshold: int = 5) -> None:
         keys = {row[0] for row in connection.sql("select distinct person_key from marts.cohort").fetchall()}
     assert keys, "the warehouse must hold person keys for the scan to mean anything"
     for path in folder.iterdir():
-        if path.suffix == ".parquet":
-            text = pq.read_table(path).to_pandas().to_csv()
-        else:
-            text = path.read_bytes().decode("utf-8", errors="replace")
+        text = published_text(path)  # a workbook unzipped, Parquet read back
         found = set(HEX64.findall(text))
         assert not found - digests, f"{path.name} holds a 64-hex string"
         assert not any(k in text for k in keys), f"{path.name} holds a person key"
