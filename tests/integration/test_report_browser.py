@@ -137,10 +137,17 @@ Array.from(document.querySelectorAll('table.municipalities')).flatMap(table => {
 
 @pytest.fixture(scope="module")
 def board_report(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Page:
-    """The sample table at a cutoff where cohort 2024 has finished and cohort 2025 has not, and
-    where people_need_people's SWEMWBS cells have no value anywhere (no one with both measures)."""
+    """The sample table at a cutoff where cohort 2024 has finished and cohort 2025 has not, where
+    people_need_people's SWEMWBS cells have no value anywhere (no one with both measures), and
+    its cohort 2024 in 751 is hidden (cohort_size as a small count, the rest to protect it)."""
     frame = sample_indicators()
     frame["period_complete"] = frame["period"] != "2025"
+    small = ((frame["programme"] == "people_need_people") & (frame["municipality"] == "751")
+             & (frame["period"] == "2024"))
+    frame.loc[small, ["value", "numerator", "denominator", "n_persons"]] = None
+    frame.loc[small, "suppressed"] = True
+    frame.loc[small, "suppression_reason"] = "secondary"
+    frame.loc[small & (frame["indicator_id"] == "cohort_size"), "suppression_reason"] = "primary"
     empty = (frame["indicator_id"] == "swemwbs_change_mean") & (frame["programme"] == "people_need_people")
     frame.loc[empty, ["value", "numerator", "denominator"]] = None
     frame.loc[empty, "suppressed"] = False
