@@ -39,7 +39,7 @@ from publishing.disclosure import CHANGE, CHANGE_SECONDARY, PRIMARY, SECONDARY
 from publishing.marks import HIDDEN, check_language, period_label
 from publishing.periods import windows
 from publishing.report.data import municipality_names, programme_names
-from publishing.report.i18n import format_date
+from publishing.report.i18n import Text, format_date
 
 # (key, Danish title, English title) of the board tables' columns, in order
 COLUMNS = (
@@ -56,62 +56,69 @@ COLUMNS = (
     ("note", "Bemærkning", "Note"),
     ("release", "Udgivelse", "Release"),
 )
-WORDS: dict[str, dict[str, str]] = {
-    "da": {
-        "all_programmes": "Alle programmer", "all_municipalities": "Alle kommuner",
-        "cohort": "årgang {year}", "yes": "ja", "no": "nej, foreløbig",
-        "count": "antal", "share": "%", "rate": "pr. personår", "mean": "point (gennemsnit)",
-        PRIMARY: "Skjult: bygger på færre end {k} personer.",
-        SECONDARY: "Skjult: kunne ellers bruges til at regne et andet skjult tal ud.",
-        CHANGE: "Skjult: ændringen siden en tidligere udgivelse bygger på færre end {k} personer.",
-        CHANGE_SECONDARY: "Skjult: kunne sammen med en tidligere udgivelse afsløre et skjult tal.",
-        "carried": "Tallet er fra udgivelse {release}: ændringen siden da kunne afsløre færre end"
-                   " {k} personer.",
-        "provisional": "Foreløbig: perioden er ikke afsluttet ved skæringsdatoen {cutoff}; tallet"
-                       " kan ændre sig.",
-        "guide": "Læsevejledning",
-        "guide_lines": (
-            "Indikatorer for partnerskabet, data til og med {cutoff} (udgivelse {release}).",
-            "Alle tal er samlede tal for grupper af borgere; ingen enkeltperson kan ses.",
-            "skjult: tallet er skjult af hensyn til diskretion (det bygger på færre end {k}"
-            " personer, eller det kunne bruges til at regne et andet skjult tal ud); årsagen står"
-            " i kolonnen Bemærkning. Det siger intet om tallets størrelse.",
-            "foreløbig: perioden er ikke afsluttet ved skæringsdatoen. Et kvartal er afsluttet,"
-            " når det er slut; en årgang, når alle dens opfølgningsvinduer er lukket ({closes}"
-            " dage efter årets sidste dag). Tallet kan endnu ændre sig.",
-            "Andele er i procent med én decimal; rater er pr. personår; gennemsnit er ændringen i"
-            " point. Definitioner: catalogue.yaml og rapporten (report.html).",
-        ),
-    },
-    "en": {
-        "all_programmes": "All programmes", "all_municipalities": "All municipalities",
-        "cohort": "cohort {year}", "yes": "yes", "no": "no, provisional",
-        "count": "number", "share": "%", "rate": "per person-year", "mean": "points (mean)",
-        PRIMARY: "Hidden: rests on fewer than {k} persons.",
-        SECONDARY: "Hidden: could otherwise be used to work out another hidden figure.",
-        CHANGE: "Hidden: its change since an earlier release rests on fewer than {k} persons.",
-        CHANGE_SECONDARY: "Hidden: together with an earlier release it could reveal a hidden"
-                          " figure.",
-        "carried": "The figure is from release {release}: its change since then could reveal"
-                   " fewer than {k} persons.",
-        "provisional": "Provisional: the period has not ended at the cutoff {cutoff}; the figure"
-                       " may change.",
-        "guide": "How to read",
-        "guide_lines": (
-            "Indicators of the partnership, data up to and including {cutoff} (release"
-            " {release}).",
-            "All figures are totals for groups of citizens; no individual can be seen.",
-            "hidden: the figure is hidden by disclosure control (it rests on fewer than {k}"
-            " persons, or could be used to work out another hidden figure); the reason is in the"
-            " Note column. It says nothing about the figure's size.",
-            "provisional: the period has not ended at the cutoff. A quarter has ended when it is"
-            " over; a cohort when all its follow-up windows have closed ({closes} days"
-            " after the year's last day). The figure may still change.",
-            "Shares are per cent with one decimal; rates are per person-year; means are the"
-            " change in points. Definitions: catalogue.yaml and the report (report.html).",
-        ),
-    },
+# every word the boards' files use, in both languages (Text: Danish, English)
+WORDS: dict[str, Text] = {
+    "all_programmes": Text("Alle programmer", "All programmes"),
+    "all_municipalities": Text("Alle kommuner", "All municipalities"),
+    "cohort": Text("årgang {year}", "cohort {year}"),
+    "yes": Text("ja", "yes"),
+    "no": Text("nej, foreløbig", "no, provisional"),
+    "count": Text("antal", "number"),
+    "share": Text.same("%"),
+    "rate": Text("pr. personår", "per person-year"),
+    "mean": Text("point (gennemsnit)", "points (mean)"),
+    PRIMARY: Text("Skjult: bygger på færre end {k} personer.",
+                  "Hidden: rests on fewer than {k} persons."),
+    SECONDARY: Text("Skjult: kunne ellers bruges til at regne et andet skjult tal ud.",
+                    "Hidden: could otherwise be used to work out another hidden figure."),
+    CHANGE: Text(
+        "Skjult: ændringen siden en tidligere udgivelse bygger på færre end {k} personer.",
+        "Hidden: its change since an earlier release rests on fewer than {k} persons.",
+    ),
+    CHANGE_SECONDARY: Text(
+        "Skjult: kunne sammen med en tidligere udgivelse afsløre et skjult tal.",
+        "Hidden: together with an earlier release it could reveal a hidden figure.",
+    ),
+    "carried": Text(
+        "Tallet er fra udgivelse {release}: ændringen siden da kunne afsløre færre end {k}"
+        " personer.",
+        "The figure is from release {release}: its change since then could reveal fewer than"
+        " {k} persons.",
+    ),
+    "provisional": Text(
+        "Foreløbig: perioden er ikke afsluttet ved skæringsdatoen {cutoff}; tallet kan ændre sig.",
+        "Provisional: the period has not ended at the cutoff {cutoff}; the figure may change.",
+    ),
+    "guide": Text("Læsevejledning", "How to read"),
 }
+GUIDE = (
+    Text("Indikatorer for partnerskabet, data til og med {cutoff} (udgivelse {release}).",
+         "Indicators of the partnership, data up to and including {cutoff} (release {release})."),
+    Text("Alle tal er samlede tal for grupper af borgere; ingen enkeltperson kan ses.",
+         "All figures are totals for groups of citizens; no individual can be seen."),
+    Text(
+        "skjult: tallet er skjult af hensyn til diskretion (det bygger på færre end {k} personer,"
+        " eller det kunne bruges til at regne et andet skjult tal ud); årsagen står i kolonnen"
+        " Bemærkning. Det siger intet om tallets størrelse.",
+        "hidden: the figure is hidden by disclosure control (it rests on fewer than {k} persons,"
+        " or could be used to work out another hidden figure); the reason is in the Note column."
+        " It says nothing about the figure's size.",
+    ),
+    Text(
+        "foreløbig: perioden er ikke afsluttet ved skæringsdatoen. Et kvartal er afsluttet, når"
+        " det er slut; en årgang, når alle dens opfølgningsvinduer er lukket ({closes} dage efter"
+        " årets sidste dag). Tallet kan endnu ændre sig.",
+        "provisional: the period has not ended at the cutoff. A quarter has ended when it is"
+        " over; a cohort when all its follow-up windows have closed ({closes} days after the"
+        " year's last day). The figure may still change.",
+    ),
+    Text(
+        "Andele er i procent med én decimal; rater er pr. personår; gennemsnit er ændringen i"
+        " point. Definitioner: catalogue.yaml og rapporten (report.html).",
+        "Shares are per cent with one decimal; rates are per person-year; means are the change"
+        " in points. Definitions: catalogue.yaml and the report (report.html).",
+    ),
+)
 NUMBER_FORMATS = {"count": "#,##0", "share": '0.0" %"', "rate": "0.00", "mean": "+0.0;-0.0;0.0"}
 COUNT_FORMAT = "#,##0"
 MODIFIED = re.compile(rb">[^<]*</dcterms:modified>")
@@ -123,7 +130,7 @@ def board_table(
     """The published cells in a board's words: one row per cell, COLUMNS' keys, plus `unit_code`,
     `decimals` and `theme` for the writers. `value` is a number (a share in per cent, rounded),
     or HIDDEN for a suppressed cell."""
-    words = WORDS[check_language(lang)]
+    words = {key: getattr(text, check_language(lang)) for key, text in WORDS.items()}
     specs = catalogue.by_id
     ids = table["indicator_id"]
     unit = ids.map({i: s.unit for i, s in specs.items()})
@@ -204,13 +211,12 @@ def to_xlsx(
     board: pd.DataFrame, catalogue: Catalogue, info: Mapping[str, Any], lang: str
 ) -> bytes:
     """The workbook: a sheet explaining the marks, then one sheet per theme."""
-    words = WORDS[lang]
     workbook = Workbook()
     guide = workbook.active
-    guide.title = words["guide"]
+    guide.title = getattr(WORDS["guide"], lang)
     closes = windows().cohort_days - 1  # 31 December + this many days: the cohort's last window day
-    for line in words["guide_lines"]:
-        guide.append([line.format(
+    for line in GUIDE:
+        guide.append([getattr(line, lang).format(
             cutoff=getattr(format_date(info.get("cutoff")), lang), release=info.get("release_id", ""),
             k=int(info.get("disclosure_threshold") or 5), closes=closes)])
     guide.column_dimensions["A"].width = 120

@@ -184,7 +184,7 @@ def test_published_keeps_only_aggregates(published: Home) -> None:
     columns = set(pd.read_parquet(published.published / "indicators.parquet").columns)
     assert columns == {"indicator_id", "period", "programme", "municipality", "numerator",
                        "denominator", "value", "n_persons", "suppressed", "suppression_reason",
-                       "carried_from", "carry_reason", "release_id"}
+                       "carried_from", "carry_reason", "period_complete", "release_id"}
 
 
 

@@ -28,16 +28,15 @@ SHARE, RATE = 13 / 29, 70 / 139
 def table() -> pd.DataFrame:
     """Cells of social_referral: a share of 13/29 in 147, a rate of 70/139, a cohort of 3 persons
     in 101 (hidden: primary), an unfinished quarter and a finished cohort year."""
-    rows = [
-        cell("volunteer_share", "2025", "social_referral", "147", 13, 29),
-        cell("volunteer_share", "2025", "social_referral", "all", 13, 29),
-        cell("stay_rate_pre", "2024", "social_referral", "all", 70, 139),
-        cell("cohort_size", "2024", "social_referral", "101", 3),
-        cell("cohort_size", "2024", "social_referral", "147", 141),
-        cell("cohort_size", "2024", "social_referral", "all", 144),
-        cell("new_enrolments", "2026-Q1", "social_referral", "147", 20),
-        cell("new_enrolments", "2026-Q1", "social_referral", "all", 20),
-    ]
+    programme = "social_referral"
+    given = {  # (indicator, period, municipality): (numerator, denominator)
+        ("volunteer_share", "2025", "147"): (13, 29), ("volunteer_share", "2025", "all"): (13, 29),
+        ("stay_rate_pre", "2024", "all"): (70, 139), ("cohort_size", "2024", "101"): (3, None),
+        ("cohort_size", "2024", "147"): (141, None), ("cohort_size", "2024", "all"): (144, None),
+        ("new_enrolments", "2026-Q1", "147"): (20, None),
+        ("new_enrolments", "2026-Q1", "all"): (20, None),
+    }
+    rows = [cell(i, period, programme, m, *counts) for (i, period, m), counts in given.items()]
     controlled = control(pd.DataFrame(rows), CATALOGUE, 5).table.assign(release_id="R0001")
     return published(controlled, CATALOGUE, CUTOFF)
 
