@@ -63,10 +63,10 @@ def cell_text(
 def legend_lines(threshold: int, used: set[str]) -> list[str]:
     """The plain-text legend of the marks used ("small", "hidden", "provisional")."""
     lines = {
-        "small": f"<{threshold}: fewer than {threshold} persons (hidden by disclosure control)",
-        "hidden": f"{HIDDEN['en']}: withheld by disclosure control (rests on fewer than {threshold}"
-                  " persons, or would reveal another hidden cell); says nothing of its size",
-        "provisional": f"{PROVISIONAL_MARK} {PROVISIONAL['en']}: the period had not ended at the"
-                       " cutoff (a cohort: not all its windows had closed); it may change",
+        "small": f"<{threshold}: fewer than {threshold} persons (disclosure control)",
+        "hidden": f"{HIDDEN['en']}: withheld by disclosure control (a small group, or to protect"
+                  " another cell)",
+        "provisional": f"{PROVISIONAL_MARK} {PROVISIONAL['en']}: period not ended at the cutoff"
+                       " (a cohort: its windows still open)",
     }
     return [lines[key] for key in lines if key in used]

@@ -134,9 +134,10 @@ def _headline_rows(home: Home) -> list[dict[str, str]]:
 
 
 def _headline_lines(home: Home, rows: list[dict[str, str]]) -> list[str]:
-    """The headline cells as the boards read them (`publishing.marks`): `<5` only for a small
-    count of persons, else `hidden`; unfinished periods marked `*`; values rounded as the
-    catalogue says; a legend of the marks used."""
+    """The headline cells as the boards read them (`publishing.marks`): per indicator the latest
+    complete period and the unfinished ones after it, marked `*`; `<5` only for a small count of
+    persons, else `hidden`; values rounded as the catalogue says; a legend of the marks used.
+    (`--json` keeps every period, with `period_complete`.)"""
     # imported here, as `run` imports the stages: publishing builds on sammen, not the reverse
     from publishing.catalogue import load_catalogue
     from publishing.marks import HIDDEN, PROVISIONAL_MARK, cell_text, legend_lines
@@ -144,8 +145,9 @@ def _headline_lines(home: Home, rows: list[dict[str, str]]) -> list[str]:
     specs = load_catalogue().by_id
     manifest = home.published / "manifest.json"
     threshold = int(json.loads(manifest.read_text(encoding="utf-8")).get("disclosure_threshold", 5))
+    latest = {r["indicator_id"]: r["period"] for r in rows if r.get("period_complete") != "false"}
     lines, used = [f"{'indicator':<20} {'period':<8} {'value':>10} {'persons':>8}"], set()
-    for row in rows:
+    for row in [r for r in rows if r["period"] >= latest.get(r["indicator_id"], "")]:
         spec, hidden = specs[row["indicator_id"]], row["suppressed"] == "true"
         value = cell_text(spec, float(row["value"]) if row["value"] else None, hidden,
                           row["suppression_reason"] or None, threshold)

@@ -22,6 +22,7 @@ from publishing import PublishError, publish
 from publishing.catalogue import CATALOGUE_PATH, load_catalogue
 from sammen.cli import main
 from sammen.home import Home
+from sammen.pipeline import SUMMARY_INDICATORS, summary
 from sammen.progress import Progress
 from sammen.settings import Settings
 
@@ -235,3 +236,27 @@ def test_a_failed_publish_records_no_release(published: Home, monkeypatch: pytes
         publish(published, Settings(cutoff=dt.date(2025, 12, 31)), Progress(quiet=True))
     assert ledger(published, "select release_id from releases.releases") == [("R0001",)]
     assert ledger(published, "select distinct release_id from releases.cells") == [("R0001",)]
+
+
+def test_the_run_summary_marks_cells_as_the_boards_files_do(published: Home) -> None:
+    # GIVEN a release at cutoff 2025-12-31, when no cohort's windows have all closed yet
+    # (2024's last enrolment has its post window and readmission window open into 2026)
+    text = summary(published, dt.date(2025, 12, 31), Progress(quiet=True))
+    table = pd.read_parquet(published.published / "indicators.parquet")
+    heads = table[(table["programme"] == "all") & (table["municipality"] == "all")
+                  & table["indicator_id"].isin(SUMMARY_INDICATORS)]
+    lines = text.splitlines()
+    shown = {(w[0], w[1]): " ".join(w[2:-1]) if len(w) > 3 else "" for w in map(str.split, lines)
+             if w and w[0] in SUMMARY_INDICATORS}
+    # THEN every period is marked unfinished, and the legend says what the mark means
+    assert shown and all(period.endswith("*") for _, period in shown)
+    assert any(line.startswith("* provisional") for line in lines)
+    # AND a hidden cell reads <5 only for a small cohort, "hidden" otherwise; values are rounded
+    specs = load_catalogue().by_id
+    for row in heads.itertuples():
+        value = shown[(row.indicator_id, row.period + "*")]
+        if row.suppressed:
+            small = row.indicator_id == "cohort_size" and row.suppression_reason == "primary"
+            assert value == ("<5" if small else "hidden"), row
+        elif specs[row.indicator_id].unit == "rate" and not pd.isna(row.value):
+            assert value == f"{row.value:.2f}"
