@@ -90,6 +90,7 @@ WORDS: dict[str, Text] = {
         "Provisional: the period has not ended at the cutoff {cutoff}; the figure may change.",
     ),
     "guide": Text("Læsevejledning", "How to read"),
+    "empty": Text("Intet tal: nævneren er 0.", "No figure: the denominator is 0."),
 }
 GUIDE = (
     Text("Indikatorer for partnerskabet, data til og med {cutoff} (udgivelse {release}).",
@@ -183,7 +184,8 @@ def _notes(table: pd.DataFrame, words: Mapping[str, Any], threshold: int, cutoff
     provisional = np.where(
         table["period_complete"].to_numpy(dtype=bool), "", words["provisional"].format(cutoff=cutoff)
     )
-    joined = hidden + " " + carried + " " + provisional
+    empty = np.where(table["value"].isna() & ~table["suppressed"].astype(bool), words["empty"], "")
+    joined = hidden + " " + carried + " " + empty + " " + provisional
     return joined.str.split().str.join(" ")
 
 
