@@ -147,7 +147,7 @@ def board_table(
     periods = table["period"].map(lambda p: period_label(p, lang))
     complete = table["period_complete"].to_numpy(dtype=bool)
     notes = _notes(table, words, threshold, getattr(format_date(info.get("cutoff")), lang))
-    order, programmes = programme_names({})
+    _, programmes = programme_names({})  # the catalogue in force, as the report names them
     municipalities = municipality_names({})
     return pd.DataFrame(
         {
