@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -212,18 +213,18 @@ def _titles(lang: str) -> list[str]:
 def to_xlsx(
     board: pd.DataFrame, catalogue: Catalogue, info: Mapping[str, Any], lang: str
 ) -> bytes:
-    """The workbook: a sheet explaining the marks, then one sheet per theme."""
-    workbook = Workbook()
-    guide = workbook.active
-    guide.title = getattr(WORDS["guide"], lang)
-    closes = windows().cohort_days - 1  # 31 December + this many days: the cohort's last window day
-    for line in GUIDE:
-        guide.append([getattr(line, lang).format(
-            cutoff=getattr(format_date(info.get("cutoff")), lang), release=info.get("release_id", ""),
-            k=int(info.get("disclosure_threshold") or 5), closes=closes)])
+    """The workbook: a sheet explaining the marks, then one sheet per theme (written row by row
+    in openpyxl's write-only mode: a few thousand aggregate rows, no person)."""
+    workbook = Workbook(write_only=True)
+    guide = workbook.create_sheet(getattr(WORDS["guide"], lang))
     guide.column_dimensions["A"].width = 120
-    for row in guide.iter_rows():
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    closes = windows().cohort_days - 1  # 31 December + this many days: the cohort's last window day
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for line in GUIDE:
+        text = getattr(line, lang).format(
+            cutoff=getattr(format_date(info.get("cutoff")), lang), release=info.get("release_id", ""),
+            k=int(info.get("disclosure_threshold") or 5), closes=closes)
+        guide.append([_cell(guide, text, alignment=wrap)])
     for theme in catalogue.themes:
         rows = board[board["theme"] == theme.id]
         if not rows.empty:
@@ -237,24 +238,33 @@ def to_xlsx(
 
 
 def _sheet(workbook: Workbook, title: str, rows: pd.DataFrame, lang: str) -> None:
+    """One theme: bold frozen header with a filter, numbers with their number formats."""
     sheet = workbook.create_sheet(title)
     keys = [key for key, *_ in COLUMNS]
-    sheet.append(_titles(lang))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    value_column, count_columns = keys.index("value") + 1, [
-        keys.index(key) + 1 for key in ("numerator", "denominator", "persons")]
-    formats = rows["unit_code"].map(NUMBER_FORMATS).tolist()
-    for number, record in enumerate(rows[keys].itertuples(index=False, name=None), start=2):
-        sheet.append([None if pd.isna(v) else v for v in record])
-        sheet.cell(number, value_column).number_format = formats[number - 2]
-        for column in count_columns:
-            sheet.cell(number, column).number_format = COUNT_FORMAT
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
     widths = {"indicator": 60, "note": 80, "programme": 34, "municipality": 20, "period": 16}
     for position, key in enumerate(keys, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = widths.get(key, 14)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{len(rows) + 1}"
+    bold = Font(bold=True)
+    sheet.append([_cell(sheet, title, font=bold) for title in _titles(lang)])
+    counts = {"numerator", "denominator", "persons"}
+    formats = rows["unit_code"].map(NUMBER_FORMATS).tolist()
+    for record, value_format in zip(rows[keys].itertuples(index=False, name=None), formats, strict=True):
+        sheet.append([
+            None if pd.isna(value)
+            else _cell(sheet, value, number_format=value_format) if key == "value"
+            else _cell(sheet, value, number_format=COUNT_FORMAT) if key in counts
+            else value
+            for key, value in zip(keys, record, strict=True)
+        ])
+
+
+def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
 
 
 def _published_at(info: Mapping[str, Any]) -> dt.datetime:
