@@ -28,9 +28,13 @@ class IndicatorSpec(BaseModel):
     title_en: str = Field(min_length=1)
     title_da: str = Field(min_length=1)
     unit: Literal["count", "share", "rate", "mean"]
+    decimals: int = Field(
+        ge=0, le=4, description="decimals boards see; of the percentage for a share (44.8 %)"
+    )
     kind: Literal["activity", "cohort"] = Field(
         description="activity: period = calendar quarter; cohort: period = enrolment year"
     )
+    theme: str = Field(description="the sheet of indicators.xlsx (Catalogue.themes)")
     person_level: bool = Field(description="false: n_persons null and never suppressed")
     family: str | None = Field(
         default=None, description="shared population: suppression spreads to every member"
@@ -48,6 +52,30 @@ class IndicatorSpec(BaseModel):
             raise ValueError(f"{self.id}: a count has no denominator and only a count lacks one")
         return self
 
+    @property
+    def counts_persons(self) -> bool:
+        """A count of persons (or of their enrolments): the only cells a `<5` mark may describe.
+
+        A share, rate or mean hidden by disclosure control is not "under 5" of anything, and a
+        count hidden only to protect another cell may hold any number, so boards read "<5" only
+        for a primary suppression of such a count (`publishing.board.hidden_mark`)."""
+        return counts_persons(self.unit, self.person_level)
+
+
+def counts_persons(unit: str, person_level: bool) -> bool:
+    """A person-level count: the number of persons (or of their enrolments) in the cell."""
+    return unit == "count" and person_level
+
+
+class Theme(BaseModel):
+    """A group of indicators read together: one sheet of indicators.xlsx."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title_da: str = Field(min_length=1, max_length=31)  # an Excel sheet name: at most 31 characters
+    title_en: str = Field(min_length=1, max_length=31)
+
 
 class Catalogue(BaseModel):
     """The whole catalogue, in file order (the order tables and the report list indicators)."""
@@ -55,6 +83,7 @@ class Catalogue(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: str
+    themes: tuple[Theme, ...]
     indicators: tuple[IndicatorSpec, ...]
 
     @model_validator(mode="after")
@@ -63,7 +92,14 @@ class Catalogue(BaseModel):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"indicator id(s) listed twice: {', '.join(duplicates)}")
+        unknown = sorted({s.theme for s in self.indicators} - {t.id for t in self.themes})
+        if unknown:
+            raise ValueError(f"theme(s) not listed under `themes`: {', '.join(unknown)}")
         return self
+
+    def members(self, theme: str) -> tuple[IndicatorSpec, ...]:
+        """The indicators of a theme, in catalogue order."""
+        return tuple(spec for spec in self.indicators if spec.theme == theme)
 
     @cached_property
     def by_id(self) -> dict[str, IndicatorSpec]:

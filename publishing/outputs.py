@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -46,7 +47,12 @@ OUTPUTS: tuple[DeclaredOutput, ...] = (
     ),
     DeclaredOutput(
         "indicators_excel.csv", "aggregate",
-        "The same table for Danish Excel: semicolon-separated, decimal comma, UTF-8 with BOM.",
+        "The same cells for boards in Excel: Danish titles and names, rounded, hidden cells"
+        " `skjult`; semicolon-separated, decimal comma, UTF-8 with BOM.",
+    ),
+    DeclaredOutput(
+        "indicators.xlsx", "aggregate",
+        "The same cells for boards as a workbook: a reading guide, then one sheet per theme.",
     ),
     DeclaredOutput("indicators.parquet", "aggregate", "The same table as Parquet."),
     DeclaredOutput("indicators.json", "aggregate", "The same table as a JSON array of rows."),
@@ -202,7 +208,10 @@ _exchange = exchange  # the one implementation; tests replace this name to try t
 
 
 def _hex64_tokens(path: Path) -> list[bytes]:
-    """64-hex tokens in a file; Parquet is read back (its pages may be compressed)."""
+    """64-hex tokens in a file; Parquet is read back and a workbook unzipped (both compress)."""
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as workbook:
+            return [t for name in workbook.namelist() for t in HEX64.findall(workbook.read(name))]
     if path.suffix == ".parquet":
         table = pq.read_table(path)
         text = "\n".join(

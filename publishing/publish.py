@@ -10,6 +10,10 @@ Decisions where the spec is silent:
   `publish-<UTC time>` id (publish run alone on a warehouse without a ledger).
 - Row order: catalogue order, then period, programme, municipality (each `all` last).
 - CSV: empty field = null, booleans `true`/`false`, values unrounded (shortest exact repr).
+- `period_complete` (`publishing.periods`): whether the cell's period had ended at the cutoff;
+  derived from the period and the release's cutoff, so the release ledger does not store it.
+- Boards' files (`indicators_excel.csv`, `indicators.xlsx`: `publishing.board`) in Danish, or
+  English with `SAMMEN_BOARD_LANGUAGE=en`.
 - Releases (spec 1.2): every publish is a release in the release ledger (`publishing.releases`),
   controlled against every earlier release of the home; every row of every table carries its
   `release_id`, carried cells `carried_from` and `carry_reason`. A publish whose input (cells,
@@ -35,10 +39,12 @@ import yaml
 
 from ingestion.ledger import compute_cutoff
 from publishing import releases
+from publishing.board import board_table, to_excel_csv, to_xlsx
 from publishing.catalogue import CATALOGUE_PATH, Catalogue, load_catalogue
 from publishing.disclosure import COLUMNS, CONTROL_COLUMNS, check_controlled, control
 from publishing.methods import METHODS_PATH
 from publishing.outputs import PublishedFolder
+from publishing.periods import completeness
 from publishing.report import render
 from sammen.database import connect
 from sammen.home import Home
@@ -46,7 +52,7 @@ from sammen.lock import writer_lock
 from sammen.progress import Progress
 from sammen.settings import Settings
 
-PUBLISHED_COLUMNS = COLUMNS + CONTROL_COLUMNS + ["release_id"]
+PUBLISHED_COLUMNS = COLUMNS + CONTROL_COLUMNS + ["period_complete", "release_id"]
 ARROW_SCHEMA = pa.schema(
     [
         pa.field("indicator_id", pa.string(), nullable=False),
@@ -61,6 +67,7 @@ ARROW_SCHEMA = pa.schema(
         pa.field("suppression_reason", pa.string()),
         pa.field("carried_from", pa.string()),
         pa.field("carry_reason", pa.string()),
+        pa.field("period_complete", pa.bool_(), nullable=False),
         pa.field("release_id", pa.string(), nullable=False),
     ]
 )
@@ -113,7 +120,7 @@ def publish(home: Home, settings: Settings, progress: Progress, *, target: str =
             if previous is not None and previous.input_sha256 == digest:
                 progress.say(f"input unchanged since release {previous.release_id}: re-issuing it")
                 release, table = previous, releases.cells_of(connection, previous.seq)
-                table = ordered(table, catalogue)
+                table = published(table, catalogue, release.cutoff)
             else:
                 earlier = releases.history(connection) if guard else None
                 progress.say(
@@ -125,13 +132,17 @@ def publish(home: Home, settings: Settings, progress: Progress, *, target: str =
                     connection, cutoff=cutoff, run_id=run_id, version=pipeline_version(),
                     threshold=threshold, guard=guard, digest=digest,
                 )
-                table = ordered(result.table.assign(release_id=release.release_id), catalogue)
+                table = published(
+                    result.table.assign(release_id=release.release_id), catalogue, cutoff
+                )
                 check_controlled(table, catalogue, threshold)
             # the release is committed only once its files are in place
             connection.execute("begin transaction")
             if release is not previous:
                 releases.record(connection, release, table)
-            files = _write(home, table, catalogue, release.info(), progress)
+            files = _write(
+                home, table, catalogue, release.info(), progress, settings.board_language
+            )
             connection.execute("commit")
     primary = int((table["suppression_reason"] == "primary").sum())
     report = PublishReport(
@@ -213,6 +224,11 @@ def pipeline_version() -> str:
         return "unknown"
 
 
+def published(table: pd.DataFrame, catalogue: Catalogue, cutoff: dt.date) -> pd.DataFrame:
+    """The cells as published: with `period_complete` at the cutoff, in catalogue order."""
+    return ordered(table.assign(period_complete=completeness(table, catalogue, cutoff)), catalogue)
+
+
 def ordered(table: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Catalogue order, then period, programme and municipality with `all` last."""
     rank = {indicator: position for position, indicator in enumerate(catalogue.ids)}
@@ -235,7 +251,7 @@ def _typed(table: pd.DataFrame) -> pd.DataFrame:
     re-issued release must give the same bytes, Parquet's pandas metadata included)."""
     types = {column: "string" for column in PUBLISHED_COLUMNS}
     types.update(numerator="Int64", denominator="Int64", n_persons="Int64", value="Float64",
-                 suppressed="bool")
+                 suppressed="bool", period_complete="bool")
     return table.astype(types)
 
 
@@ -245,24 +261,16 @@ def to_arrow(table: pd.DataFrame) -> pa.Table:
 
 def to_csv(table: pd.DataFrame) -> str:
     """UTF-8, comma, decimal point; null = empty field; booleans true/false."""
-    return _csv(table, separator=",", decimal=".")
-
-
-def to_excel_csv(table: pd.DataFrame) -> bytes:
-    """For Danish Excel: semicolon, decimal comma, UTF-8 with BOM (so æ ø å survive)."""
-    return _csv(table, separator=";", decimal=",").encode("utf-8-sig")
-
-
-def _csv(table: pd.DataFrame, separator: str, decimal: str) -> str:
     text = table[PUBLISHED_COLUMNS].copy()
-    text["value"] = [_number(value, decimal) for value in table["value"]]
-    text["suppressed"] = table["suppressed"].astype(bool).map({True: "true", False: "false"})
+    text["value"] = [_number(value) for value in table["value"]]
+    for flag in ("suppressed", "period_complete"):
+        text[flag] = table[flag].astype(bool).map({True: "true", False: "false"})
     buffer = io.StringIO()
-    text.to_csv(buffer, sep=separator, index=False, na_rep="", lineterminator="\n")
+    text.to_csv(buffer, index=False, na_rep="", lineterminator="\n")
     return buffer.getvalue()
 
 
-def _number(value: Any, decimal: str) -> str:
+def _number(value: Any) -> str:
     """Shortest exact representation (unrounded), never scientific notation."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -272,7 +280,7 @@ def _number(value: Any, decimal: str) -> str:
         text = f"{number:.17f}".rstrip("0").rstrip(".")
     if text.endswith(".0"):
         text = text[:-2]
-    return text.replace(".", decimal)
+    return text
 
 
 def to_json(table: pd.DataFrame) -> str:
@@ -281,12 +289,15 @@ def to_json(table: pd.DataFrame) -> str:
 
 
 def _write(
-    home: Home, table: pd.DataFrame, catalogue: Catalogue, info: dict[str, Any], progress: Progress
+    home: Home, table: pd.DataFrame, catalogue: Catalogue, info: dict[str, Any], progress: Progress,
+    lang: str,
 ) -> dict[str, int]:
     rows = len(table)
+    board = board_table(table, catalogue, info, lang)
     with PublishedFolder(home.published) as folder:
         folder.write_text("indicators.csv", to_csv(table))
-        folder.write_bytes("indicators_excel.csv", to_excel_csv(table))
+        folder.write_bytes("indicators_excel.csv", to_excel_csv(board, lang))
+        folder.write_bytes("indicators.xlsx", to_xlsx(board, catalogue, info, lang))
         pq.write_table(to_arrow(table), folder.path_for("indicators.parquet"), compression="zstd")
         folder.write_text("indicators.json", to_json(table))
         folder.write_bytes("catalogue.yaml", CATALOGUE_PATH.read_bytes())
@@ -317,6 +328,6 @@ def render_report(
 
 
 __all__ = [
-    "PublishError", "PublishReport", "publish", "ordered", "to_arrow", "to_csv", "to_excel_csv",
+    "PublishError", "PublishReport", "publish", "published", "ordered", "to_arrow", "to_csv",
     "to_json",
 ]

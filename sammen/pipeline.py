@@ -133,21 +133,38 @@ def _headline_rows(home: Home) -> list[dict[str, str]]:
     return rows
 
 
+def _headline_lines(rows: list[dict[str, str]], threshold: int) -> list[str]:
+    """The headline cells as the boards read them (`publishing.marks`): per indicator the latest
+    complete period and the unfinished ones after it, marked `*`; `<5` only for a small count of
+    persons, else `hidden`; values rounded as the catalogue says; a legend of the marks used.
+    (`--json` keeps every period, with `period_complete`.)"""
+    # imported here, as `run` imports the stages: publishing builds on sammen, not the reverse
+    from publishing.catalogue import load_catalogue
+    from publishing.marks import HIDDEN, PROVISIONAL_MARK, cell_text, legend_lines
+
+    specs = load_catalogue().by_id
+    latest = {r["indicator_id"]: r["period"] for r in rows if r.get("period_complete") != "false"}
+    lines, used = [f"{'indicator':<20} {'period':<8} {'value':>10} {'persons':>8}"], set()
+    for row in [r for r in rows if r["period"] >= latest.get(r["indicator_id"], "")]:
+        spec, hidden = specs[row["indicator_id"]], row["suppressed"] == "true"
+        value = cell_text(spec, float(row["value"]) if row["value"] else None, hidden,
+                          row["suppression_reason"] or None, threshold)
+        period = row["period"]
+        if row.get("period_complete") == "false":
+            period += PROVISIONAL_MARK
+            used.add("provisional")
+        if hidden:
+            used.add("hidden" if value == HIDDEN["en"] else "small")
+        lines.append(f"{row['indicator_id']:<20} {period:<8} {value:>10} {row['n_persons']:>8}")
+    return lines + legend_lines(threshold, used)
+
+
 def summary(home: Home, cutoff: dt.date, progress: Progress, threshold: int) -> str:
     """A short readable summary: a few indicators (programme=all, municipality=all), paths, timings."""
     lines = [f"sammen run finished; cutoff {cutoff.isoformat()}", ""]
     rows = _headline_rows(home)
     if rows:
-        lines.append(f"{'indicator':<20} {'period':<8} {'value':>10} {'persons':>8}")
-        for row in rows:
-            hidden = f"<{threshold}"  # the disclosure threshold the release used
-            value = row["value"] or (hidden if row["suppressed"] == "true" else "")
-            if value and value != hidden:
-                value = f"{float(value):.3f}".rstrip("0").rstrip(".")
-            lines.append(
-                f"{row['indicator_id']:<20} {row['period']:<8} {value:>10} {row['n_persons']:>8}"
-            )
-        lines.append("")
+        lines += _headline_lines(rows, threshold) + [""]
     lines += [
         f"warehouse:  {home.warehouse}",
         f"marts:      {home.marts}",

@@ -87,6 +87,9 @@ class Settings:
         default_factory=lambda: _env_int("SAMMEN_RESTRICTED_RETENTION_DAYS", DEFAULT_RESTRICTED_RETENTION_DAYS)
     )
 
+    # the boards' files (indicators_excel.csv, indicators.xlsx): `da` (default) or `en`
+    board_language: str = field(default_factory=lambda: _env_str("SAMMEN_BOARD_LANGUAGE", "da"))
+
     settle_seconds: float = field(default_factory=lambda: _env_float("SAMMEN_SETTLE_SECONDS", SETTLE_SECONDS))
     programmes_file: Path | None = field(
         default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
@@ -129,6 +132,8 @@ class Settings:
             raise ValueError("quarantine threshold must be a fraction between 0 and 1")
         if self.settle_seconds < 0:
             raise ValueError("the settle interval (SAMMEN_SETTLE_SECONDS) cannot be negative")
+        if self.board_language not in ("da", "en"):
+            raise ValueError(f"SAMMEN_BOARD_LANGUAGE must be da or en, not {self.board_language!r}")
 
         if self.gx_docs_runs < 1:
             raise ValueError("the Data Docs keep at least one run (SAMMEN_GX_DOCS_RUNS >= 1)")

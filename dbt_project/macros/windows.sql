@@ -1,4 +1,5 @@
-{#- Outcome windows used by more than one model: each written once here. -#}
+{#- Outcome windows used by more than one model. Their lengths are the vars of dbt_project.yml
+    (window_days, readmission_days, follow_up_days), which publishing/periods.py reads too. -#}
 
 {#- Retention (outcomes.md "Participation outcome"): retained_Nm is attendance in
     [E + 30N - 28, E + 30N) for N = 3, 6, 12; null while E + 30N > cutoff + 1. The indicators
@@ -20,12 +21,12 @@
 {#- The pre and post windows of an enrolment (outcomes.md): [E - 365, E) and
     [E, min(E + 365, cutoff + 1)). -#}
 {% macro outcome_window_days() -%}
-    {{ return(365) }}
+    {{ return(var("window_days")) }}
 {%- endmacro %}
 
 {#- How long after a discharge D a cross-sector contact is looked for: [D, min(D + 90, cutoff)]. -#}
 {% macro follow_up_days() -%}
-    {{ return(90) }}
+    {{ return(var("follow_up_days")) }}
 {%- endmacro %}
 
 {#- The "settled" horizon of an enrolment (nightly builds, macros/nightly.sql): the farthest any

@@ -9,17 +9,20 @@ Inputs:
 - `indicators`: the DISCLOSURE-CONTROLLED table (outcomes.md "Indicators": indicator_id,
   period, programme, municipality, numerator, denominator, value, n_persons, suppressed,
   suppression_reason; carried_from when the release guard held a cell). The report shows only
-  its cells; suppressed ones read `<5`, carried ones their earlier value marked `† R0003`.
+  its cells; suppressed ones read `<5` when a small count of persons, else `skjult`
+  (`publishing.marks`), carried ones their earlier value marked `† R0003`; with
+  `period_complete`, unfinished periods are marked `*` and headlines use finished ones.
 - `catalogue`: the parsed catalogue YAML (a list of entries with id, title_en, title_da, unit,
   definition; also accepted: `{"indicators": [...]}` or `{id: entry}`).
 - `run_info`: run_id, cutoff, pipeline_version (or version), generated_at; optional
-  disclosure_threshold (default `sammen.settings.MIN_DISCLOSURE_THRESHOLD`, 5: suppressed cells
-  then read `<5`, with a higher threshold `<k`), programmes (list of programme catalogue
-  entries, default: the catalogue in force) and municipalities (code -> name, default: the 98 official ones).
+  disclosure_threshold (default `sammen.settings.MIN_DISCLOSURE_THRESHOLD`, 5: small counts then read `<5`, with a higher threshold
+  `<k`), programmes (list of programme catalogue entries, default: the catalogue in force) and
+  municipalities (code -> name, default: the 98 official ones).
 
-Decisions where the issue is silent: headline figures show each indicator's latest cohort year
-that has a cell (retention years close later than cohort years); the municipality table does the
-same per column and prints the year in the header; a missing cell reads `–`.
+Decisions where the issue is silent: headline figures show each indicator's latest complete
+cohort year that has a cell (the latest unfinished one, marked, only when none has finished);
+the municipality table does the same per column and prints the year in the header; a missing
+cell reads `–`.
 """
 
 from __future__ import annotations
@@ -41,14 +44,13 @@ from publishing.report.data import (
     municipality_names,
     programme_names,
 )
-from publishing.report.i18n import MISSING, Text, format_date, ui
+from publishing.report.i18n import Text, format_date, ui
 from publishing.report.page import (
     Context,
-    carried_line,
     definitions,
+    legend,
     programme_section,
     slug,
-    suppressed_line,
     tag,
 )
 from sammen.settings import MIN_DISCLOSURE_THRESHOLD
@@ -70,7 +72,7 @@ def render(indicators: pd.DataFrame, catalogue: Any, run_info: Mapping[str, Any]
         table=table,
         catalogue=entries,
         municipality_names=municipality_names(run_info),
-        suppressed_mark=f"<{threshold}",
+        threshold=threshold,
     )
     programmes = _programmes(table, run_info)
     sections = [programme_section(ctx, code, name) for code, name in programmes]
@@ -90,9 +92,7 @@ def render(indicators: pd.DataFrame, catalogue: Any, run_info: Mapping[str, Any]
         ),
         how_to_read=tag("h2", ui("how_to_read"))
         + tag("p", ui("how_to_read_text"))
-        + suppressed_line(ctx.suppressed_mark)
-        + carried_line(ctx.suppressed_mark)
-        + tag("p", ui("missing_note").format(mark=MISSING)),
+        + legend(threshold),
         contents=tag("h2", ui("contents")) + _contents(programmes),
         sections="\n".join(sections),
         definitions=definitions(ctx, shown_ids),

@@ -41,6 +41,8 @@ class Cell:
     n_persons: int | None
     suppressed: bool
     carried_from: str | None = None  # release id whose value the cell shows (release guard)
+    reason: str | None = None  # suppression_reason of a suppressed cell
+    complete: bool = True  # period_complete: the period had ended at the cutoff
 
 
 def indicator_kind(indicator_id: str) -> str:
@@ -65,17 +67,23 @@ class Indicators:
                 f" (expected the layout of outcomes.md 'Indicators')"
             )
         self._cells: dict[tuple[str, str, str, str], Cell] = {}
+        self._complete: dict[tuple[str, str], bool] = {}  # (indicator, period) -> complete
         keys = frame[["indicator_id", "period", "programme", "municipality"]].astype(str)
         keys = keys.apply(lambda column: column.str.strip())
         values = _nullable(frame["value"])
         persons = _nullable(frame["n_persons"])
         suppressed = _nullable(frame["suppressed"])
-        carried = _nullable(frame["carried_from"]) if "carried_from" in frame else [None] * len(frame)
-        for key, value, n, flag, source in zip(
+        carried, reasons, complete = (
+            _nullable(frame[column]) if column in frame else [None] * len(frame)
+            for column in ("carried_from", "suppression_reason", "period_complete")
+        )
+        for key, value, n, flag, source, reason, done in zip(
             keys.itertuples(index=False, name=None), values, persons, suppressed, carried,
-            strict=True,
+            reasons, complete, strict=True,
         ):
-            self._cells[key] = _cell(value, n, flag, source)
+            self._cells[key] = cell = _cell(value, n, flag, source, reason, done)
+            period = key[:2]
+            self._complete[period] = self._complete.get(period, True) and cell.complete
 
     def cell(self, indicator: str, period: str, programme: str, municipality: str) -> Cell | None:
         return self._cells.get((indicator, period, programme, municipality))
@@ -103,9 +111,15 @@ class Indicators:
             }
         )
 
+    def complete(self, indicators: Iterable[str], period: str) -> bool:
+        """Whether the period had ended at the cutoff (for any cell of these indicators)."""
+        return all(self._complete.get((indicator, period), True) for indicator in indicators)
+
     def latest_year(self, indicator: str, programme: str, municipality: str = ALL) -> str | None:
+        """The latest complete cohort year with a cell; the latest year when none is complete."""
         years = [t for t in self.periods([indicator], programme, municipality) if YEAR.match(t)]
-        return years[-1] if years else None
+        finished = [t for t in years if self._cells[(indicator, t, programme, municipality)].complete]
+        return (finished or years or [None])[-1]
 
 
 def _nullable(column: pd.Series) -> list[Any]:
@@ -113,13 +127,18 @@ def _nullable(column: pd.Series) -> list[Any]:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def _cell(value: Any, n_persons: Any, suppressed: Any, carried_from: Any = None) -> Cell:
+def _cell(
+    value: Any, n_persons: Any, suppressed: Any, carried_from: Any = None, reason: Any = None,
+    complete: Any = None,
+) -> Cell:
+    """Decision: a table without `period_complete` (an older publication) reads as complete."""
+    done = bool(complete) if complete is not None else True
     hidden = bool(suppressed) if suppressed is not None else False
     if hidden:
-        return Cell(None, None, True)
+        return Cell(None, None, True, reason=str(reason) if reason else None, complete=done)
     number = float(value) if value is not None and math.isfinite(float(value)) else None
     persons = int(n_persons) if n_persons is not None else None
-    return Cell(number, persons, False, str(carried_from) if carried_from else None)
+    return Cell(number, persons, False, str(carried_from) if carried_from else None, None, done)
 
 
 def catalogue_entries(catalogue: Any) -> dict[str, Mapping[str, Any]]:

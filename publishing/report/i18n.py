@@ -95,12 +95,27 @@ UI: dict[str, Text] = {
         "Before and after compares the year before enrolment with the year after, for "
         "enrolments where both years are covered by data.",
     ),
-    "suppressed_note": Text(
-        "{mark}: tallet er skjult, fordi det bygger på eller kan afsløre færre end {k} personer"
-        " (diskretionering).",
-        "{mark}: the figure is hidden because it rests on, or could reveal, fewer than {k}"
-        " persons (disclosure control).",
+    "small_note": Text(
+        "{mark}: færre end {k} personer; antallet er skjult (diskretionering).",
+        "{mark}: fewer than {k} persons; the number is hidden (disclosure control).",
     ),
+    "hidden_note": Text(
+        "{mark}: tallet er skjult af hensyn til diskretion: det bygger på færre end {k} personer,"
+        " eller det kunne bruges til at regne et andet skjult tal ud. Det siger intet om tallets"
+        " størrelse.",
+        "{mark}: the figure is hidden by disclosure control: it rests on fewer than {k} persons,"
+        " or could be used to work out another hidden figure. It says nothing about the figure's"
+        " size.",
+    ),
+    "provisional_note": Text(
+        "{mark} foreløbig: perioden var ikke afsluttet på skæringsdatoen (en årgang er afsluttet,"
+        " når alle dens opfølgningsvinduer er lukket); tallet kan ændre sig. Nøgletal og"
+        " kommunetabel viser den seneste afsluttede periode.",
+        "{mark} provisional: the period had not ended at the cutoff (a cohort has ended when all"
+        " its follow-up windows have closed); the figure may change. Key figures and the"
+        " municipality table show the latest finished period.",
+    ),
+    "provisional": Text("foreløbig", "provisional"),
     "carried_note": Text(
         "{mark} R…: tallet er som i den nævnte tidligere udgivelse (fastholdt), fordi dets"
         " ændring siden da kunne afsløre færre end {k} personer; se metodebeskrivelsen.",

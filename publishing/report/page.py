@@ -3,8 +3,14 @@
 Each section shows, for municipality `all`: headline cards, before/after charts of stays, bed
 days and involuntary admissions, retention, follow-up after discharge, coherence and
 participation, well-being change, then a municipality table and quarterly activity. Charts and
-tables draw only cells present in the indicator table; a section notes `<5` and `–` under it
-when it shows one.
+tables draw only cells present in the indicator table; a section notes the marks it shows
+(`<5`, `skjult`, `*` foreløbig, `–`) under it.
+
+Hidden cells read `<5` only for a small count of persons, elsewhere `skjult` (`publishing.marks`).
+Headline cards and the municipality table use each indicator's latest complete period (an
+unfinished one only when none has finished, marked `*`); charts and the activity table mark
+unfinished periods `*`. The municipality table leaves out a column or a municipality without
+any figure (every cell `–`).
 
 Indicator ids come from the catalogue: the activity table shows its `kind: activity` entries.
 The tuples below are the page's layout (which chart, card or column shows which catalogue id, in
@@ -19,6 +25,8 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from publishing.catalogue import counts_persons
+from publishing.marks import HIDDEN, PROVISIONAL_MARK, hidden_mark, period_label
 from publishing.report.data import (
     ALL,
     QUARTER,
@@ -87,7 +95,7 @@ class Context:
     table: Indicators
     catalogue: Mapping[str, Mapping[str, Any]]
     municipality_names: Mapping[str, str]
-    suppressed_mark: str
+    threshold: int
     used: set[str] = field(default_factory=set)
 
     def title(self, indicator: str) -> Text:
@@ -104,9 +112,38 @@ class Context:
         cell = self.table.cell(indicator, period, programme, municipality)
         if cell is not None and cell.carried_from:
             self.used.add("carried")
-        if cell is None or cell.value is None:
-            self.used.add("suppressed" if cell is not None and cell.suppressed else "missing")
+        if cell is None or (cell.value is None and not cell.suppressed):
+            self.used.add("missing")
         return cell
+
+    def hidden(self, indicator: str, cell: Cell) -> Text:
+        """`<5` for a small count of persons, `skjult` / `hidden` for any other hidden cell."""
+        small = counts_persons(self.kind(indicator), self.catalogue.get(indicator, {}).get(
+            "person_level", True))
+        mark = Text(*(hidden_mark(small, cell.reason, self.threshold, lang) for lang in ("da", "en")))
+        self.used.add("hidden" if mark.da == HIDDEN["da"] else "small")
+        return mark
+
+    def number(self, indicator: str, cell: Cell | None, decimals: int, kind: str | None = None) -> str:
+        if cell is not None and cell.suppressed:
+            return tag("span", self.hidden(indicator, cell), "num suppressed")
+        return number(cell, kind or self.kind(indicator), decimals)
+
+    def period(self, indicators: Sequence[str], period: str) -> Text:
+        """The period in words, `*` when it had not ended at the cutoff."""
+        label = Text(period_label(period, "da"), period_label(period, "en"))
+        if self.table.complete(indicators, period):
+            return label
+        self.used.add("provisional")
+        return label + PROVISIONAL_MARK
+
+    def marks(self, cells: Mapping[tuple[str, str], Cell | None], indicator_of) -> dict:
+        """The hidden marks of a chart's suppressed cells, by cell key."""
+        return {
+            key: self.hidden(indicator_of(key), cell)
+            for key, cell in cells.items()
+            if cell is not None and cell.suppressed
+        }
 
 
 def tag(name: str, text: Text, cls: str | None = None, extra: str = "") -> str:
@@ -115,9 +152,8 @@ def tag(name: str, text: Text, cls: str | None = None, extra: str = "") -> str:
     return f"<{name}{class_attr}{extra}{text_attrs(text)}>{escape(text.da)}</{name}>"
 
 
-def number(cell: Cell | None, kind: str, decimals: int, mark: str) -> str:
-    if cell is not None and cell.suppressed:
-        return tag("span", Text.same(mark), "num suppressed")
+def number(cell: Cell | None, kind: str, decimals: int) -> str:
+    """A shown cell's value, or `–` (a hidden cell's mark comes from `Context.number`)."""
     if cell is None or cell.value is None:
         return tag("span", Text.same(MISSING), "num missing")
     shown = tag("span", format_kind(cell.value, kind, decimals), "num")
@@ -163,23 +199,25 @@ def programme_section(ctx: Context, programme: str, name: Text) -> str:
 
 
 def marks_note(ctx: Context) -> str:
-    lines = []
-    if "suppressed" in ctx.used:
-        lines.append(suppressed_line(ctx.suppressed_mark))
-    if "carried" in ctx.used:
-        lines.append(carried_line(ctx.suppressed_mark))
-    if "missing" in ctx.used:
-        lines.append(tag("p", ui("missing_note").format(mark=MISSING), "note"))
-    return f'<div class="marks">{"".join(lines)}</div>' if lines else ""
+    lines = legend(ctx.threshold, ctx.used)
+    return f'<div class="marks">{lines}</div>' if lines else ""
 
 
-def carried_line(mark: str) -> str:
-    return tag("p", ui("carried_note").format(mark=CARRIED, k=mark.lstrip("<")), "note")
+LEGEND = ("small", "hidden", "carried", "provisional", "missing")
 
 
-def suppressed_line(mark: str) -> str:
-    threshold = mark.lstrip("<")
-    return tag("p", ui("suppressed_note").format(mark=mark, k=threshold), "note")
+def legend(threshold: int, used: set[str] | None = None) -> str:
+    """The explanation of each mark (of those `used`, or all of them)."""
+    marks = {
+        "small": ui("small_note").format(mark=f"<{threshold}", k=threshold),
+        "hidden": ui("hidden_note").format(mark=Text(HIDDEN["da"], HIDDEN["en"]), k=threshold),
+        "carried": ui("carried_note").format(mark=CARRIED, k=threshold),
+        "provisional": ui("provisional_note").format(mark=PROVISIONAL_MARK),
+        "missing": ui("missing_note").format(mark=MISSING),
+    }
+    return "".join(
+        tag("p", marks[key], "note") for key in LEGEND if used is None or key in used
+    )
 
 
 def cards(ctx: Context, programme: str) -> str:
@@ -189,32 +227,33 @@ def cards(ctx: Context, programme: str) -> str:
 
 def card(ctx: Context, programme: str, indicator: str) -> str:
     year = ctx.table.latest_year(indicator, programme)
-    kind = ctx.kind(indicator)
     cell = ctx.cell(indicator, year, programme) if year else None
     if year is None:
         ctx.used.add("missing")
     sub = ui("cohort_year").format(year=year) if year else Text.same(MISSING)
-    earlier = ""
-    if indicator == "cohort_size" and year:
-        earlier = earlier_years(ctx, programme, indicator, year)
+    if year and not ctx.table.complete([indicator], year):
+        ctx.used.add("provisional")
+        sub = sub + Text.same(" (") + ui("provisional") + ")"
+    others = other_years(ctx, programme, indicator, year) if indicator == "cohort_size" and year else ""
     return (
         f'<div class="card" role="listitem">'
-        f'<div class="card-value">{number(cell, kind, 0, ctx.suppressed_mark)}</div>'
+        f'<div class="card-value">{ctx.number(indicator, cell, 0)}</div>'
         f"{tag('div', ctx.title(indicator), 'card-label')}"
-        f"{tag('div', sub, 'card-sub')}{earlier}</div>"
+        f"{tag('div', sub, 'card-sub')}{others}</div>"
     )
 
 
-def earlier_years(ctx: Context, programme: str, indicator: str, latest: str) -> str:
-    years = [t for t in ctx.table.periods([indicator], programme) if YEAR.match(t)]
-    before = [t for t in years if t < latest][-3:]
-    if not before:
+def other_years(ctx: Context, programme: str, indicator: str, shown: str) -> str:
+    """The three latest other years (later unfinished ones marked `*`), newest first."""
+    years = [t for t in ctx.table.periods([indicator], programme) if YEAR.match(t) and t != shown]
+    if not years:
         return ""
     items = [
-        f"<span>{escape(t)}: {number(ctx.cell(indicator, t, programme), 'count', 0, ctx.suppressed_mark)}</span>"
-        for t in reversed(before)
+        f"{tag('span', ctx.period([indicator], t))}: "
+        f"{ctx.number(indicator, ctx.cell(indicator, t, programme), 0, 'count')}"
+        for t in reversed(years[-3:])
     ]
-    return f'<div class="card-history">{" · ".join(items)}</div>'
+    return f'<div class="card-history">{" · ".join(f"<span>{i}</span>" for i in items)}</div>'
 
 
 def years_of(ctx: Context, programme: str, indicators: Sequence[str]) -> list[str]:
@@ -222,15 +261,15 @@ def years_of(ctx: Context, programme: str, indicators: Sequence[str]) -> list[st
 
 
 def figure(
-    ctx: Context, chart_id: str, title: Text, groups, series, cells, kind, width: int = WIDE
+    ctx: Context, chart_id: str, title: Text, groups, series, cells, kind, marks,
+    width: int = WIDE,
 ) -> str:
     legend = "".join(
         f'<li><span class="swatch" style="background:{s.color}"></span>{tag("span", s.label)}</li>'
         for s in series
     )
-    for cell in cells.values():
-        if cell is None or cell.value is None:
-            ctx.used.add("suppressed" if cell is not None and cell.suppressed else "missing")
+    if any(cell is None or (cell.value is None and not cell.suppressed) for cell in cells.values()):
+        ctx.used.add("missing")
     chart = bar_chart(
         chart_id=chart_id,
         title=title,
@@ -238,7 +277,7 @@ def figure(
         series=series,
         cells=cells,
         kind=kind,
-        suppressed_mark=ctx.suppressed_mark,
+        marks=marks,
         width=width,
     )
     return (
@@ -263,10 +302,12 @@ def before_after(ctx: Context, programme: str, anchor: str) -> str:
         for year in years:
             cells[(year, "pre")] = ctx.table.cell(pre, year, programme, ALL)
             cells[(year, "post")] = ctx.table.cell(post, year, programme, ALL)
-            groups.append(Group(year, Text.same(year), persons_label(cells[(year, "pre")])))
-        figures.append(
-            figure(ctx, f"{anchor}-{key}", ui(key), groups, series, cells, ctx.kind(pre), NARROW)
-        )
+            label = ctx.period((pre, post), year)
+            groups.append(Group(year, label, persons_label(cells[(year, "pre")])))
+        marks = ctx.marks(cells, lambda k, pre=pre, post=post: pre if k[1] == "pre" else post)
+        figures.append(figure(
+            ctx, f"{anchor}-{key}", ui(key), groups, series, cells, ctx.kind(pre), marks, NARROW
+        ))
     content = f'<div class="trio">{"".join(figures)}</div>' if figures else no_data()
     return (
         f'<div class="block">{tag("h3", ui("before_after"))}{content}'
@@ -293,12 +334,15 @@ def themed_chart(
     years = years_of(ctx, programme, indicators)
     if years:
         series = [Series(i, ctx.title(i), color) for i, color in members]
-        groups = [Group(year, Text.same(year)) for year in years]
+        groups = [Group(year, ctx.period(indicators, year)) for year in years]
         cells = {
             (year, i): ctx.table.cell(i, year, programme, ALL) for year in years for i in indicators
         }
         kind = ctx.kind(indicators[0])
-        content = figure(ctx, f"{anchor}-{heading}", ui(chart_title), groups, series, cells, kind)
+        marks = ctx.marks(cells, lambda key: key[1])
+        content = figure(
+            ctx, f"{anchor}-{heading}", ui(chart_title), groups, series, cells, kind, marks
+        )
     else:
         content = no_data()
     note_html = tag("p", ui(note), "note") if note else ""
@@ -306,17 +350,24 @@ def themed_chart(
 
 
 def municipality_table(ctx: Context, programme: str) -> str:
-    columns = [
+    """Each column in its indicator's latest complete year; no column or row without a figure."""
+    codes = ctx.table.municipalities(programme, MUNICIPALITY_COLUMNS)
+    candidates = [
         (indicator, year)
         for indicator in MUNICIPALITY_COLUMNS
         if (year := ctx.table.latest_year(indicator, programme))
     ]
-    codes = ctx.table.municipalities(programme, MUNICIPALITY_COLUMNS)
+    columns = [
+        (i, y) for i, y in candidates if any(_shown(ctx.table.cell(i, y, programme, c))
+                                             for c in [*codes, ALL])
+    ]
+    codes = {c for c in codes if any(_shown(ctx.table.cell(i, y, programme, c)) for i, y in columns)}
     if not columns or not codes:
         return ""
     ordered = sorted(codes, key=lambda c: (danish_order(ctx.municipality_names.get(c, c)), c))
     head = "".join(
-        f'<th scope="col">{tag("span", ctx.title(i))} <span class="year">({escape(y)})</span></th>'
+        f'<th scope="col">{tag("span", ctx.title(i))} '
+        f'{tag("span", Text.same("(") + ctx.period([i], y) + ")", "year")}</th>'
         for i, y in columns
     )
     decimals = {i: column_decimals(ctx, programme, i, y, ordered) for i, y in columns}
@@ -342,6 +393,11 @@ def municipality_table(ctx: Context, programme: str) -> str:
     )
 
 
+def _shown(cell: Cell | None) -> bool:
+    """Whether a cell puts anything but `–` on the page (a value or a hidden mark)."""
+    return cell is not None and (cell.value is not None or cell.suppressed)
+
+
 DANISH_LETTERS = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
 
 
@@ -357,7 +413,7 @@ def column_decimals(ctx: Context, programme: str, indicator: str, year: str, cod
 
 def municipality_row(ctx, programme, code, name: Text, columns, decimals, cls="") -> str:
     cells = "".join(
-        f"<td>{number(ctx.cell(i, y, programme, code), ctx.kind(i), decimals[i], ctx.suppressed_mark)}</td>"
+        f"<td>{ctx.number(i, ctx.cell(i, y, programme, code), decimals[i])}</td>"
         for i, y in columns
     )
     class_attr = f' class="{cls}"' if cls else ""
@@ -370,11 +426,11 @@ def activity_table(ctx: Context, programme: str) -> str:
     quarters = quarters[-MAX_QUARTERS:]
     if not quarters:
         return ""
-    head = "".join(f'<th scope="col">{escape(q)}</th>' for q in quarters)
+    head = "".join(f'<th scope="col">{tag("span", ctx.period(activity, q))}</th>' for q in quarters)
     rows = "".join(
         f'<tr><th scope="row">{tag("span", ctx.title(i))}</th>'
         + "".join(
-            f"<td>{number(ctx.cell(i, q, programme), 'count', 0, ctx.suppressed_mark)}</td>"
+            f"<td>{ctx.number(i, ctx.cell(i, q, programme), 0, 'count')}</td>"
             for q in quarters
         )
         + "</tr>"

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from publishing.marks import HIDDEN
 from publishing.report.data import Cell
 from publishing.report.i18n import MISSING, Text, decimals_for, format_kind
 
@@ -58,7 +59,7 @@ def bar_chart(
     series: Sequence[Series],
     cells: Mapping[tuple[str, str], Cell | None],
     kind: str,
-    suppressed_mark: str,
+    marks: Mapping[tuple[str, str], Text],
     width: int = WIDE,
 ) -> str:
     """An accessible SVG: `role="img"`, a `<title>`, and a `<title>` tooltip on every bar."""
@@ -84,9 +85,10 @@ def bar_chart(
         first = center - bar_w * len(series) / 2
         for s_index, one in enumerate(series):
             x = first + s_index * bar_w
-            cell = cells.get((group.key, one.key))
+            key = (group.key, one.key)
             parts.append(
-                _bar(cell, x, bar_w, y_of, kind, decimals, one, group, suppressed_mark, label_class)
+                _bar(cells.get(key), x, bar_w, y_of, kind, decimals, one, group, marks.get(key),
+                     label_class)
             )
         parts.append(svg_text(group.label, center, HEIGHT - BOTTOM + 17, "group"))
         if group.sublabel is not None:
@@ -108,7 +110,7 @@ def _bar(
     decimals: int,
     series: Series,
     group: Group,
-    suppressed_mark: str,
+    mark: Text | None,
     label_class: str,
 ) -> str:
     mid = x + width / 2
@@ -118,7 +120,7 @@ def _bar(
         label = Text.same(MISSING)
         return f'<g class="cell missing">{svg_text(label, mid, zero - 5, "value")}</g>'
     if cell.suppressed:
-        mark = Text.same(suppressed_mark)
+        mark = mark or Text(HIDDEN["da"], HIDDEN["en"])
         return (
             f'<g class="cell suppressed"><title{text_attrs(tip + mark)}>{escape((tip + mark).da)}'
             f'</title><rect class="hidden-bar" x="{x + 2:.1f}" y="{zero - PLACEHOLDER:.1f}"'

@@ -13,14 +13,17 @@ import random
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from publishing.catalogue import Catalogue
+from publishing.periods import windows
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
@@ -220,6 +223,18 @@ def create_stub_marts(warehouse: Path, rows: Mapping[str, list[Mapping[str, obje
                 connection.unregister("given")
 
 
+def published_text(path: Path) -> str:
+    """A published file's text as a scanner must see it: Parquet read back, a workbook unzipped
+    (its XML: cells, shared strings, document properties), anything else as bytes."""
+    if path.suffix == ".parquet":
+        return pq.read_table(path).to_pandas().to_csv()
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as workbook:
+            return "\n".join(workbook.read(name).decode("utf-8", errors="replace")
+                             for name in workbook.namelist())
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
 def scratch_dbt_project(root: Path) -> Path:
     """A dbt project with the real indicators folder and macros, and stub parents."""
     project = root / "dbt"
@@ -229,9 +244,11 @@ def scratch_dbt_project(root: Path) -> Path:
     shutil.copytree(INDICATOR_MODELS, project / "models" / "marts" / "indicators")
     for name in STUB_COLUMNS:
         (project / "models" / "stubs" / f"{name}.sql").write_text(f"select * from stub.{name}\n")
+    lengths = windows()  # the real project's window lengths
     (project / "dbt_project.yml").write_text(
         "name: sammen\nversion: '1.0'\nconfig-version: 2\nprofile: sammen\n"
-        "vars:\n  cutoff: '2025-12-31'\n"
+        f"vars:\n  cutoff: '2025-12-31'\n  window_days: {lengths.window_days}\n"
+        f"  readmission_days: {lengths.readmission_days}\n"
         "models:\n  sammen:\n    stubs:\n      +schema: stubs\n      +materialized: view\n"
         "    marts:\n      +schema: marts\n      +materialized: table\n"
         "      +contract:\n        enforced: true\n"

@@ -11,22 +11,24 @@ import random
 import re
 
 import duckdb
+import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from helpers.publishing import indicators_from_enrolments, key, random_enrolments
+from helpers.publishing import indicators_from_enrolments, key, published_text, random_enrolments
 
 from publishing import PublishError, publish
-from publishing.catalogue import CATALOGUE_PATH
+from publishing.catalogue import CATALOGUE_PATH, load_catalogue
 from sammen.cli import main
 from sammen.home import Home
+from sammen.pipeline import SUMMARY_INDICATORS, summary
 from sammen.progress import Progress
 from sammen.settings import REPO_ROOT, Settings
 
 PERSONS = 80
-FILES = {"indicators.csv", "indicators_excel.csv", "indicators.parquet", "indicators.json",
-         "catalogue.yaml", "methods.md", "manifest.json"}
+FILES = {"indicators.csv", "indicators_excel.csv", "indicators.xlsx", "indicators.parquet",
+         "indicators.json", "catalogue.yaml", "methods.md", "manifest.json"}
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
 
 
@@ -83,11 +85,22 @@ def test_all_table_files_hold_the_same_cells(published: Home) -> None:
     assert excel.startswith(b"\xef\xbb\xbf")
     excel_rows = list(csv.DictReader(excel.decode("utf-8-sig").splitlines(), delimiter=";"))
     records = json.loads((folder / "indicators.json").read_text(encoding="utf-8"))
-    assert len(rows) == len(excel_rows) == len(records) == len(parquet)
+    workbook = openpyxl.load_workbook(folder / "indicators.xlsx", read_only=True)
+    sheets = [list(sheet.iter_rows(min_row=2, values_only=True)) for sheet in workbook.worksheets[1:]]
+    assert len(rows) == len(excel_rows) == len(records) == len(parquet) == sum(map(len, sheets))
     assert [r["indicator_id"] for r in rows] == parquet["indicator_id"].tolist()
-    values = [float(r["value"]) for r in rows if r["value"]]
-    excel_values = [float(r["value"].replace(",", ".")) for r in excel_rows if r["value"]]
-    assert values == excel_values
+    assert [float(r["value"]) for r in rows if r["value"]] == parquet["value"].dropna().tolist()
+    # the boards' CSV: the same cells in the same order, hidden ones "skjult", values rounded as
+    # the catalogue says (a share in per cent)
+    specs = load_catalogue().by_id
+    for row, board in zip(rows, excel_rows, strict=True):
+        spec = specs[row["indicator_id"]]
+        assert spec.title_da == board["Indikator"]
+        if row["suppressed"] == "true":
+            assert board["Værdi"] == "skjult"
+        elif row["value"]:
+            scaled = float(row["value"]) * (100 if spec.unit == "share" else 1)
+            assert board["Værdi"] == f"{scaled:.{spec.decimals}f}".replace(".", ","), row
 
 
 def test_scanner_finds_no_person_key_and_no_small_count(published: Home) -> None:
@@ -104,10 +117,7 @@ def scan_published_folder(home: Home, threshold: int = 5) -> None:
         keys = {row[0] for row in connection.sql("select distinct person_key from marts.cohort").fetchall()}
     assert keys, "the warehouse must hold person keys for the scan to mean anything"
     for path in folder.iterdir():
-        if path.suffix == ".parquet":
-            text = pq.read_table(path).to_pandas().to_csv()
-        else:
-            text = path.read_bytes().decode("utf-8", errors="replace")
+        text = published_text(path)  # a workbook unzipped, Parquet read back
         found = set(HEX64.findall(text))
         assert not found - digests, f"{path.name} holds a 64-hex string"
         assert not any(k in text for k in keys), f"{path.name} holds a person key"
@@ -177,7 +187,7 @@ def test_published_keeps_only_aggregates(published: Home) -> None:
     columns = set(pd.read_parquet(published.published / "indicators.parquet").columns)
     assert columns == {"indicator_id", "period", "programme", "municipality", "numerator",
                        "denominator", "value", "n_persons", "suppressed", "suppression_reason",
-                       "carried_from", "carry_reason", "release_id"}
+                       "carried_from", "carry_reason", "period_complete", "release_id"}
 
 
 
@@ -228,3 +238,27 @@ def test_a_failed_publish_records_no_release(published: Home, monkeypatch: pytes
         publish(published, Settings(cutoff=dt.date(2025, 12, 31)), Progress(quiet=True))
     assert ledger(published, "select release_id from releases.releases") == [("R0001",)]
     assert ledger(published, "select distinct release_id from releases.cells") == [("R0001",)]
+
+
+def test_the_run_summary_marks_cells_as_the_boards_files_do(published: Home) -> None:
+    # GIVEN a release at cutoff 2025-12-31, when no cohort's windows have all closed yet
+    # (2024's last enrolment has its post window and readmission window open into 2026)
+    text = summary(published, dt.date(2025, 12, 31), Progress(quiet=True), Settings().disclosure_threshold)
+    table = pd.read_parquet(published.published / "indicators.parquet")
+    heads = table[(table["programme"] == "all") & (table["municipality"] == "all")
+                  & table["indicator_id"].isin(SUMMARY_INDICATORS)]
+    lines = text.splitlines()
+    shown = {(w[0], w[1]): " ".join(w[2:-1]) if len(w) > 3 else "" for w in map(str.split, lines)
+             if w and w[0] in SUMMARY_INDICATORS}
+    # THEN every period is marked unfinished, and the legend says what the mark means
+    assert shown and all(period.endswith("*") for _, period in shown)
+    assert any(line.startswith("* provisional") for line in lines)
+    # AND a hidden cell reads <5 only for a small cohort, "hidden" otherwise; values are rounded
+    specs = load_catalogue().by_id
+    for row in heads.itertuples():
+        value = shown[(row.indicator_id, row.period + "*")]
+        if row.suppressed:
+            small = row.indicator_id == "cohort_size" and row.suppression_reason == "primary"
+            assert value == ("<5" if small else "hidden"), row
+        elif specs[row.indicator_id].unit == "rate" and not pd.isna(row.value):
+            assert value == f"{row.value:.2f}"

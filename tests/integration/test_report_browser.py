@@ -123,3 +123,82 @@ def test_an_external_resource_is_seen_and_fails(browser: Browser, tmp_path: Path
     page = browser.open(_page(tmp_path, '<img src="https://example.org/logo.png">'))
     assert "https://example.org/logo.png" in page.requests
     assert page.errors, "a load that cannot resolve must show up as a console error"
+
+
+EMPTY_COLUMNS = """
+Array.from(document.querySelectorAll('table.municipalities')).flatMap(table => {
+  const rows = Array.from(table.querySelectorAll('tbody tr'));
+  const heads = Array.from(table.querySelectorAll('thead th')).slice(1);
+  return heads.filter((head, i) => rows.every(r => r.querySelectorAll('td')[i].textContent === '\u2013'))
+              .map(head => head.textContent);
+})
+"""
+
+
+@pytest.fixture(scope="module")
+def board_report(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Page:
+    """The sample table at a cutoff where cohort 2024 has finished and cohort 2025 has not, where
+    people_need_people's SWEMWBS cells have no value anywhere (no one with both measures), and
+    its cohort 2024 in 751 is hidden (cohort_size as a small count, the rest to protect it)."""
+    frame = sample_indicators()
+    frame["period_complete"] = frame["period"] != "2025"
+    small = ((frame["programme"] == "people_need_people") & (frame["municipality"] == "751")
+             & (frame["period"] == "2024"))
+    frame.loc[small, ["value", "numerator", "denominator", "n_persons"]] = None
+    frame.loc[small, "suppressed"] = True
+    frame.loc[small, "suppression_reason"] = "secondary"
+    frame.loc[small & (frame["indicator_id"] == "cohort_size"), "suppression_reason"] = "primary"
+    empty = (frame["indicator_id"] == "swemwbs_change_mean") & (frame["programme"] == "people_need_people")
+    frame.loc[empty, ["value", "numerator", "denominator"]] = None
+    frame.loc[empty, "suppressed"] = False
+    catalogue = yaml.safe_load((REPO / "publishing" / "catalogue.yaml").read_text(encoding="utf-8"))
+    path = tmp_path_factory.mktemp("board") / "report.html"
+    path.write_text(render(frame, catalogue, sample_run_info()), encoding="utf-8")
+    return browser.open(path)
+
+
+def test_headlines_show_the_latest_complete_cohort(board_report: Page) -> None:
+    subs = board_report.evaluate(
+        "Array.from(document.querySelectorAll('#p-all .card-sub')).map(e => e.innerText)"
+    )
+    # THEN every headline of the whole partnership is on cohort 2024, the finished one
+    assert subs and all(sub == "årgang 2024" for sub in subs), subs
+    history = board_report.evaluate("document.querySelector('#p-all .card-history').innerText")
+    assert "2025*" in history  # the unfinished cohort is there, marked
+    header = board_report.evaluate(
+        "Array.from(document.querySelectorAll('#p-all table.municipalities thead th'))"
+        ".map(e => e.innerText).join(' | ')"
+    )
+    assert "(2024)" in header and "2025" not in header
+    assert board_report.errors == []
+
+
+def test_no_municipality_table_offers_an_empty_column(board_report: Page) -> None:
+    assert board_report.evaluate(EMPTY_COLUMNS) == []
+    heads = board_report.evaluate(
+        "Array.from(document.querySelectorAll('#p-people-need-people table.municipalities thead th'))"
+        ".map(e => e.innerText).join(' | ')"
+    )
+    assert "SWEMWBS" not in heads and "Kohortestørrelse" in heads  # its column is left out
+
+
+def test_hidden_cells_read_skjult_or_below_five_with_the_legend(board_report: Page) -> None:
+    marks = board_report.evaluate(
+        "Array.from(document.querySelectorAll('.num.suppressed')).map(e => e.innerText)"
+    )
+    assert set(marks) == {"<5", "skjult"}
+    visible_legend = board_report.evaluate(
+        "Array.from(document.querySelectorAll('.intro p')).filter(p => p.offsetHeight > 0)"
+        ".map(p => p.innerText)"
+    )
+    assert any(line.startswith("skjult: tallet er skjult af hensyn til diskretion") for line in visible_legend)
+    assert any(line.startswith("<5: færre end 5 personer") for line in visible_legend)
+    assert any(line.startswith("* foreløbig:") for line in visible_legend)
+    # AND in English the same marks read "hidden"
+    board_report.evaluate("document.getElementById('lang-toggle').click()")
+    board_report.settle()
+    marks = board_report.evaluate(
+        "Array.from(document.querySelectorAll('.num.suppressed')).map(e => e.innerText)"
+    )
+    assert set(marks) == {"<5", "hidden"}
+    board_report.evaluate("document.getElementById('lang-toggle').click()")

@@ -29,6 +29,12 @@ def test_demo_output_fits_one_screen_and_names_each_file_once(tmp_path):
     lines = out.splitlines()
     # THEN the whole output fits one screen
     assert len(lines) <= SCREEN, "\n".join(lines)
+    # AND the headline indicators mark hidden rates "hidden", never "<5" (which would read as a
+    # number), and unfinished periods with a "*" explained in a legend
+    rates = [line for line in lines if line.startswith(("stay_rate_pre ", "stay_rate_post "))]
+    assert rates and not any("<5" in line for line in rates)
+    if any(line.split()[1].endswith("*") for line in rates):
+        assert any(line.startswith("* provisional") for line in lines)
     # AND no delivered file is listed twice
     names = re.findall(r"\b\w+__\d{8}(?:__\w+)?\.(?:csv|parquet)\b", out)
     assert len(names) == len(set(names))

@@ -11,20 +11,22 @@ from sammen.home import Home
 from sammen.pipeline import summary
 from sammen.progress import Progress
 
-HEADER = "indicator_id,period,programme,municipality,numerator,denominator,value,n_persons,suppressed"
+HEADER = ("indicator_id,period,programme,municipality,numerator,denominator,value,n_persons,suppressed,"
+          "suppression_reason,period_complete")
 
 
 @pytest.mark.parametrize("threshold", [5, 8])
 def test_a_hidden_cell_reads_below_the_threshold_in_force(tmp_path, threshold):
-    # GIVEN a published table with one hidden and one shown headline cell
+    # GIVEN a published table with one hidden (small count, complete cohort) and one shown
+    # (unfinished cohort, marked `*`) headline cell
     home = Home.at(tmp_path / "home").ensure()
     home.published.mkdir(parents=True, exist_ok=True)
     (home.published / "indicators.csv").write_text(
-        f"{HEADER}\ncohort_size,2024,all,all,,,,,true\ncohort_size,2025,all,all,12,,12.0,12,false\n",
+        f"{HEADER}\ncohort_size,2024,all,all,,,,,true,primary,true\ncohort_size,2025,all,all,12,,12.0,12,false,,false\n",
         encoding="utf-8",
     )
     # WHEN the summary is written for a release made with `threshold`
     text = summary(home, dt.date(2025, 12, 31), Progress(quiet=True), threshold)
     rows = {line.split()[1]: line.split()[2] for line in text.splitlines() if line.startswith("cohort_size")}
     # THEN the hidden cell reads <threshold and the shown one its value
-    assert rows == {"2024": f"<{threshold}", "2025": "12"}
+    assert rows == {"2024": f"<{threshold}", "2025*": "12"}

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from publishing.outputs import DECLARED, PublishedFolder, UndeclaredOutput, UnsafeOutput, declared
 
 
 def test_every_declared_output_is_an_aggregate_and_the_list_is_the_issue_list() -> None:
     assert set(DECLARED) == {
-        "indicators.csv", "indicators_excel.csv", "indicators.parquet", "indicators.json",
-        "catalogue.yaml", "manifest.json", "report.html", "methods.md",
+        "indicators.csv", "indicators_excel.csv", "indicators.xlsx", "indicators.parquet",
+        "indicators.json", "catalogue.yaml", "manifest.json", "report.html", "methods.md",
     }
     assert {output.sensitivity for output in DECLARED.values()} == {"aggregate"}
 
@@ -54,6 +56,19 @@ def test_a_64_hex_string_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsafeOutput, match="indicators.json"):
         with PublishedFolder(tmp_path / "published") as folder:
             folder.write_text("indicators.json", '{"k": "' + "ab" * 32 + '"}')
+    assert not (tmp_path / "published").exists()
+
+
+def test_a_64_hex_string_inside_a_workbook_is_refused(tmp_path: Path) -> None:
+    # GIVEN a workbook whose (compressed) cells hold a 64-hex string WHEN published THEN refused
+    workbook = Workbook()
+    workbook.active.append(["note", "cd" * 32])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert b"cd" * 32 not in buffer.getvalue()  # invisible to a scan of the raw bytes
+    with pytest.raises(UnsafeOutput, match="indicators.xlsx"):
+        with PublishedFolder(tmp_path / "published") as folder:
+            folder.write_bytes("indicators.xlsx", buffer.getvalue())
     assert not (tmp_path / "published").exists()
 
 

@@ -1,7 +1,8 @@
 """The board report's HTML, checked without a browser: content, privacy, self-containment.
 
 GIVEN small indicator tables after disclosure control (tests/helpers/report.py), WHEN rendered,
-THEN the page shows only those cells, hides suppressed ones as `<5`, and loads nothing.
+THEN the page shows only those cells, hides suppressed ones as `<5` (a small count of persons)
+or `skjult`, marks unfinished periods, and loads nothing.
 """
 
 from __future__ import annotations
@@ -95,16 +96,115 @@ def test_content_security_policy_allows_exactly_the_inline_script(html: str) -> 
     assert f"script-src 'sha256-{digest}'" in policy
 
 
-def test_suppressed_cells_read_below_threshold_with_the_explanation(html: str) -> None:
-    # GIVEN suppressed cells (a small cohort in 147 and three cells under social_referral/all)
+SKJULT = 'class="num suppressed" data-da="skjult" data-en="hidden">skjult</span>'
+
+
+def test_hidden_cells_read_below_threshold_only_for_small_counts_of_persons(html: str) -> None:
+    # GIVEN a small cohort in 147 (cohort_size hidden as primary, the year's other indicators
+    # there as secondary) and three share/mean cells hidden under social_referral/all
     assert HIDDEN_CELLS
-    assert html.count('class="num suppressed">&lt;5</span>') >= 7  # the 147 row of two tables
+    # THEN the count reads <5 (the 147 row of the municipality table), every other hidden cell
+    # "skjult", in the tables and in the charts, and never "<5"
+    assert html.count('class="num suppressed">&lt;5</span>') == 1
+    # 147's two bed-day rates, cross-sector share and SWEMWBS; social_referral's two follow-up
+    # shares of 2025 in its cards and the cross-sector one in its municipality table
+    assert html.count(SKJULT) == 4 + 2 + 1
     assert html.count('class="cell suppressed"') == 3  # the hidden bars in the charts
-    assert (
-        "&lt;5: tallet er skjult, fordi det bygger på eller kan afsløre færre end 5 personer"
-        in html
-    )
-    assert "fewer than 5 persons (disclosure control)" in html
+    assert html.count('data-da="skjult" data-en="hidden"') == 7 + 3
+    # AND the legend says what each mark means, in both languages
+    assert "&lt;5: færre end 5 personer; antallet er skjult (diskretionering)." in html
+    assert "skjult: tallet er skjult af hensyn til diskretion" in html
+    assert "It says nothing about the figure&#x27;s size." in html or "says nothing about" in html
+
+
+def _municipality_cells(page: str, municipality: str) -> list[str]:
+    """The cells of one row of the municipality table, as shown (Danish)."""
+    table = page[page.index('class="municipalities"'):]
+    row = re.search(rf'<th scope="row"><span[^>]*>{municipality}</span></th>(.*?)</tr>', table)
+    assert row, municipality
+    return re.findall(r"<td><span[^>]*>([^<]*)</span>", row[1])
+
+
+def test_the_mark_follows_the_kind_and_the_reason_of_the_hidden_cell() -> None:
+    # GIVEN hidden cells in 147: a count of persons hidden because small (primary), a count
+    # hidden to protect another cell (secondary: it may hold 141 persons) and a share hidden as
+    # primary; and the same three shown in 101
+    hidden = dict(value=None, numerator=None, denominator=None, n_persons=None, suppressed=True)
+    frame = pd.DataFrame([
+        *(one_row(indicator_id=i, municipality=m, value=2.5, n_persons=40)
+          for i in ("cohort_size", "bed_day_rate_pre", "swemwbs_change_mean")
+          for m in ("101", "all")),
+        one_row(municipality="147", suppression_reason="primary", **hidden),
+        one_row(municipality="751", suppression_reason="secondary", **hidden),
+        one_row(indicator_id="bed_day_rate_pre", municipality="147", suppression_reason="primary",
+                **hidden),
+        one_row(indicator_id="swemwbs_change_mean", municipality="751",
+                suppression_reason="secondary", **hidden),
+    ])
+    # WHEN rendered
+    page = render(frame, sample_catalogue(), sample_run_info())
+    # THEN only the small count reads <5; the rest read skjult
+    assert _municipality_cells(page, "Frederiksberg")[:2] == ["&lt;5", "skjult"]
+    assert _municipality_cells(page, "Aarhus")[0] == "skjult"
+    assert _municipality_cells(page, "Aarhus")[2] == "skjult"
+
+
+def test_headlines_use_the_latest_complete_cohort_and_mark_unfinished_ones() -> None:
+    # GIVEN cohort 2024 complete at the cutoff (156 enrolments) and 2025 and 2026 not yet
+    frame = pd.DataFrame([
+        one_row(period=year, municipality=m, value=value, numerator=value, n_persons=int(value),
+                period_complete=year == "2024")
+        for year, value in (("2024", 156.0), ("2025", 540.0), ("2026", 31.0))
+        for m in ("101", "all")
+    ])
+    # WHEN rendered
+    page = render(frame, sample_catalogue(), sample_run_info())
+    section = page.index('id="p-social-referral"')
+    card = page[page.index('class="card"', section):page.index("</div></div>", section)]
+    # THEN the headline is cohort 2024, the later cohorts are listed marked * (provisional)
+    assert '<div class="card-value"><span class="num">156</span>' in card
+    assert "årgang 2024" in card and "foreløbig" not in card
+    assert "<span>2026*</span>: <span" in card and "<span>2025*</span>: <span" in card
+    # AND the municipality table's column is 2024, and the legend explains the mark
+    head = page[page.index('class="municipalities"', section):page.index("</thead>", section)]
+    assert "(2024)" in head and "2025" not in head
+    assert "* foreløbig: perioden var ikke afsluttet på skæringsdatoen" in page
+
+
+def test_an_unfinished_cohort_is_a_headline_only_when_none_has_finished() -> None:
+    frame = pd.DataFrame([one_row(period="2026", municipality=m, period_complete=False)
+                          for m in ("101", "all")])
+    page = render(frame, sample_catalogue(), sample_run_info())
+    card = page[page.index('class="card"', page.index('id="p-social-referral"')):]
+    assert "årgang 2026 (foreløbig)" in card
+    assert "(2026*)" in page[page.index('class="municipalities"'):]
+
+
+def test_the_municipality_table_offers_no_empty_column_or_row() -> None:
+    # GIVEN cohort sizes in 101 and all, a bed-day rate with no value anywhere (denominator 0)
+    # and a municipality (751) with only such empty cells
+    empty = dict(value=None, numerator=0.0, denominator=0.0, n_persons=0)
+    frame = pd.DataFrame([
+        one_row(municipality="101"), one_row(municipality="all"),
+        *(one_row(indicator_id="bed_day_rate_pre", municipality=m, **empty)
+          for m in ("101", "751", "all")),
+    ])
+    page = render(frame, sample_catalogue(), sample_run_info())
+    table = page[page.index('class="municipalities"'):page.index("</table>")]
+    # THEN the empty column and the empty row are left out
+    assert "Sengedage" not in table and "Indlæggelser" not in table
+    assert "Aarhus" not in table and "København" in table
+
+
+def test_activity_quarters_read_in_words_and_an_unfinished_one_is_marked() -> None:
+    frame = pd.DataFrame([
+        one_row(indicator_id="new_enrolments", period="2025-Q4", period_complete=True),
+        one_row(indicator_id="new_enrolments", period="2026-Q1", period_complete=False),
+    ])
+    page = render(frame, sample_catalogue(), sample_run_info())
+    head = page[page.index('class="activity"'):page.index("</thead>", page.index('class="activity"'))]
+    assert 'data-da="4. kvt. 2025" data-en="Q4 2025"' in head
+    assert 'data-da="1. kvt. 2026*" data-en="Q1 2026*"' in head
 
 
 def test_a_suppressed_cell_never_shows_its_value_even_if_one_slipped_through() -> None:
@@ -156,7 +256,8 @@ def test_threshold_above_five_changes_the_mark() -> None:
         [
             one_row(),
             one_row(
-                municipality="147", value=None, numerator=None, n_persons=None, suppressed=True
+                municipality="147", value=None, numerator=None, n_persons=None, suppressed=True,
+                suppression_reason="primary",
             ),
         ]
     )

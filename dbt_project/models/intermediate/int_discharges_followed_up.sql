@@ -44,7 +44,7 @@ discharges as (
         enrolment_stays.stay_id,
         enrolments.person_key,
         enrolment_stays.discharged_on,
-        {{ add_days('enrolment_stays.discharged_on', 30) }} <= {{ cutoff() }} as is_counted_30d,
+        {{ add_days('enrolment_stays.discharged_on', var('readmission_days')) }} <= {{ cutoff() }} as is_counted_30d,
         {{ add_days('enrolment_stays.discharged_on', 7) }} <= {{ cutoff() }} as is_counted_7d
 
     from enrolment_stays
@@ -66,7 +66,7 @@ readmissions as (
         on discharges.person_key = stays.person_key
         and stays.is_acute
         and stays.started_on >= {{ add_days('discharges.discharged_on', 1) }}
-        and stays.started_on <= {{ add_days('discharges.discharged_on', 30) }}
+        and stays.started_on <= {{ add_days('discharges.discharged_on', var('readmission_days')) }}
     group by discharges.enrolment_id, discharges.stay_id
 
 ),

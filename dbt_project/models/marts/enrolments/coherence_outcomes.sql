@@ -41,7 +41,7 @@ enrolment_plans as (
         on enrolments.person_key = plans.person_key
         and not plans.is_cancelled
         and plans.created_on >= {{ add_days('enrolments.enrolled_on', -90) }}
-        and plans.created_on <= least({{ add_days('enrolments.enrolled_on', 365) }}, {{ cutoff() }})
+        and plans.created_on <= least({{ add_days('enrolments.enrolled_on', outcome_window_days()) }}, {{ cutoff() }})
 
 ),
 

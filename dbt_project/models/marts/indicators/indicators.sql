@@ -136,7 +136,7 @@ enrolments as (
         cast(cohort.municipality_code as varchar) as municipality,
         cohort.enrolled_on,
         cast(cast(extract(year from cohort.enrolled_on) as integer) as varchar) as period,
-        coalesce(cohort.pre_complete, false) and cohort.post_days = 365 as full_window,
+        coalesce(cohort.pre_complete, false) and cohort.post_days = {{ outcome_window_days() }} as full_window,
         coalesce(admission_outcomes.stays_pre, 0) as stays_pre,
         coalesce(admission_outcomes.stays_post, 0) as stays_post,
         coalesce(admission_outcomes.bed_days_pre, 0) as bed_days_pre,
