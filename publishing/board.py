@@ -116,9 +116,9 @@ GUIDE = (
     ),
     Text(
         "Andele er i procent med én decimal; rater er pr. personår; gennemsnit er ændringen i"
-        " point. Definitioner: catalogue.yaml og rapporten (report.html).",
+        " point. Definitioner og metode: methods.md (metodehåndbogen), catalogue.yaml og rapporten (report.html).",
         "Shares are per cent with one decimal; rates are per person-year; means are the change"
-        " in points. Definitions: catalogue.yaml and the report (report.html).",
+        " in points. Definitions and method: methods.md (the methods handbook), catalogue.yaml and the report (report.html).",
     ),
 )
 NUMBER_FORMATS = {"count": "#,##0", "share": '0.0" %"', "rate": "0.00", "mean": "+0.0;-0.0;0.0"}

@@ -19,7 +19,7 @@ from publishing.publish import published, to_csv
 from sammen.settings import Settings
 
 CATALOGUE = load_catalogue()
-CUTOFF = dt.date(2026, 2, 28)
+CUTOFF = dt.date(2026, 3, 30)  # cohort 2024 complete that day (publishing.periods), 2026-Q1 not
 INFO = {"cutoff": CUTOFF.isoformat(), "release_id": "R0001", "disclosure_threshold": 5,
         "published_at": "2026-03-01T06:00:00Z"}
 SHARE, RATE = 13 / 29, 70 / 139
@@ -71,7 +71,7 @@ def test_excel_csv_speaks_danish_with_names_and_rounded_values() -> None:
     # AND the quarter reads in words and is marked unfinished, with the reason in the note
     quarter = find(rows, Indikator="Nye indskrivninger", Kommune="Alle kommuner")
     assert quarter["Periode"] == "1. kvt. 2026" and quarter["Perioden afsluttet"] == "nej, foreløbig"
-    assert "ikke afsluttet ved skæringsdatoen 28. februar 2026" in quarter["Bemærkning"]
+    assert "ikke afsluttet ved skæringsdatoen 30. marts 2026" in quarter["Bemærkning"]
     assert find(rows, Kommune="Alle kommuner", Periode="årgang 2024",
                 Indikator="Kohortestørrelse")["Perioden afsluttet"] == "ja"
 
@@ -124,7 +124,7 @@ def test_the_workbook_has_a_guide_then_one_sheet_per_theme(workbook) -> None:
     assert workbook.sheetnames == ["Læsevejledning", "Aktivitet", "Årgange",
                                    "Indlæggelser før og efter", "Deltagelse"]
     guide = " ".join(str(row[0].value) for row in workbook["Læsevejledning"].iter_rows())
-    assert "28. februar 2026" in guide and "R0001" in guide
+    assert "30. marts 2026" in guide and "R0001" in guide
     assert "skjult:" in guide and "foreløbig:" in guide
 
 
