@@ -25,7 +25,7 @@ import duckdb
 
 from ingestion import cpr
 from ingestion.reader import SOURCE_TABLE, FileRejected, read_source
-from sammen import linkage
+from sammen import linkage, sql
 
 _SHOWN = 10
 
@@ -73,8 +73,8 @@ def pseudonymise(key_file: Path, cpr_column: str, source: Path, target: Path) ->
             raise PseudonymiseError(f"column {cpr_column}: not a CPR number (DDMMYY-SSSS or DDMMYYSSSS) in rows {_rows(bad)}")
         columns = [
             f"case when {value} is null then null else {person_key}({digits}) end as person_key"
-            if name == wanted else f"{ident} as \"{name}\""
-            for name, ident in table.columns.items()
+            if name == wanted else f"{column} as {sql.ident(name)}"
+            for name, column in table.columns.items()
         ]
         query = f"select {', '.join(columns)} from {SOURCE_TABLE} order by {table.row_number}"
         options = "format parquet" if target.suffix.lower() == ".parquet" else "format csv, header true, delimiter ','"
