@@ -159,10 +159,10 @@ def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTa
     return plan
 
 
-def _keeps_order(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
+def _keeps_order(con: duckdb.DuckDBPyConnection, statement: str) -> bool:
     if con.execute("select current_setting('threads')").fetchone()[0] == 1:
         return True
-    explained = "\n".join(str(row[1]) for row in con.execute("explain " + sql).fetchall())
+    explained = "\n".join(str(row[1]) for row in con.execute("explain " + statement).fetchall())
     return "BATCH_CREATE_TABLE_AS" in explained
 
 

@@ -111,9 +111,9 @@ def _inventory(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple]:
     """Every table with its definition and row count, every view with its definition."""
     tables = con.execute("select schema_name, table_name, sql from duckdb_tables() "
                          "where database_name = ? order by all", [catalog]).fetchall()
-    counted = [(schema, name, sql, con.execute(
+    counted = [(schema, name, definition, con.execute(
         f"select count(*) from {sql.ident(catalog, schema, name)}").fetchone()[0])
-        for schema, name, sql in tables]
+        for schema, name, definition in tables]
     views = con.execute("select schema_name, view_name, sql from duckdb_views() "
                         "where database_name = ? and not internal order by all", [catalog]).fetchall()
     return counted + views

@@ -148,7 +148,7 @@ def _predicate(check: CheckSpec, schema: str) -> str:
         return check.contract_rule.sql()
     target, column = check.params["dataset"], check.params["column"]
     name = ident(column)
-    return f"({name} is null or {name} in (select {name} from {ident(schema, target)}))"
+    return f"({name} is null or {name} in (select {name} from {schema}.{target}))"
 
 
 def _meta(contract: type[DatasetContract], name: str, kind: str, rule: str,
