@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
@@ -69,6 +70,20 @@ ENVIRONMENT: dict[str, str] = {
 }
 
 
+# What each setting may be, in words when it is not (beyond its type).
+_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "quarantine_threshold": (lambda v: 0 <= v <= 1, "quarantine threshold must be a fraction between 0 and 1"),
+    "disclosure_threshold": (lambda v: v >= MIN_DISCLOSURE_THRESHOLD,
+                             "disclosure threshold {value} is below " f"{MIN_DISCLOSURE_THRESHOLD}: it may only be raised"),
+    "restricted_retention_days": (lambda v: v >= 0, "the retention of restricted files is a number of days, 0 or more"),
+    "settle_seconds": (lambda v: v >= 0, "the settle interval (SAMMEN_SETTLE_SECONDS) cannot be negative"),
+    "query_timeout_seconds": (lambda v: v > 0, "the query time limit and thread count must be positive"),
+    "query_threads": (lambda v: v > 0, "the query time limit and thread count must be positive"),
+    "query_memory_limit": (lambda v: _SIZE.fullmatch(v) is not None,
+                           "query memory limit {value!r} (SAMMEN_QUERY_MEMORY_LIMIT) is not a size such as 2GB or 512MiB"),
+}
+
+
 class SettingsError(ValueError):
     """A setting is invalid; the message names its environment variable when it came from there."""
 
@@ -105,45 +120,12 @@ class Settings(BaseModel):
         except ValidationError as error:
             raise SettingsError("; ".join(_explained(problem, from_environment) for problem in error.errors())) from None
 
-    @field_validator("quarantine_threshold")
+    @field_validator(*_RULES)
     @classmethod
-    def _fraction(cls, value: float) -> float:
-        if not 0 <= value <= 1:
-            raise ValueError("quarantine threshold must be a fraction between 0 and 1")
-        return value
-
-    @field_validator("disclosure_threshold")
-    @classmethod
-    def _raised_only(cls, value: int) -> int:
-        if value < MIN_DISCLOSURE_THRESHOLD:
-            raise ValueError(f"disclosure threshold {value} is below {MIN_DISCLOSURE_THRESHOLD}: it may only be raised")
-        return value
-
-    @field_validator("restricted_retention_days")
-    @classmethod
-    def _days(cls, value: int) -> int:
-        if value < 0:
-            raise ValueError("the retention of restricted files is a number of days, 0 or more")
-        return value
-
-    @field_validator("settle_seconds")
-    @classmethod
-    def _settle(cls, value: float) -> float:
-        if value < 0:
-            raise ValueError("the settle interval (SAMMEN_SETTLE_SECONDS) cannot be negative")
-        return value
-
-    @field_validator("query_timeout_seconds", "query_threads")
-    @classmethod
-    def _positive(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("the query time limit and thread count must be positive")
-        return value
-
-    @field_validator("query_memory_limit")
-    @classmethod
-    def _size(cls, value: str) -> str:
-        _bytes(value)  # refuses a malformed limit at start-up
+    def _allowed(cls, value: Any, info: ValidationInfo) -> Any:
+        allowed, message = _RULES[info.field_name or ""]
+        if not allowed(value):
+            raise ValueError(message.format(value=value))
         return value
 
     @property
@@ -158,8 +140,7 @@ class Settings(BaseModel):
 
 def _bytes(size: str) -> int:
     match = _SIZE.fullmatch(size)
-    if not match:
-        raise ValueError(f"query memory limit {size!r} (SAMMEN_QUERY_MEMORY_LIMIT) is not a size such as 2GB or 512MiB")
+    assert match is not None, "checked by Settings._allowed"
     return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
 
 
