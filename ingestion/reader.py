@@ -151,7 +151,7 @@ def open_source(
         return open_source(con, path, fmt, scratch, detect_encoding(path))
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
     from_sql = f"""read_csv({sql.variable(con, text_path, "path")},
-            header = true, delim = '{delimiter}', quote = '"', escape = '"',
+            header = true, delim = {sql.literal(delimiter)}, quote = '"', escape = '"',
             strict_mode = true, null_padding = false, auto_detect = false, buffer_size = {CSV_BUFFER_SIZE},
             max_line_size = {FILE_LIMITS.max_line_bytes}, columns = {{{columns}}})"""
     return SourceTable({name: f"c{i}" for i, name in enumerate(names)}, dict.fromkeys(names, "VARCHAR"),
