@@ -73,14 +73,14 @@ def generate(path: Path, rows: int) -> None:
                    ['in_person', 'phone', 'video', 'outreach'][1 + i % 4] as contact_kind,
                    ['community_team', 'outpatient_clinic', 'emergency_room'][1 + i % 3] as setting
             from range({rows}) t(i)
-        ) to '{path}' (header, delimiter ',')""")
+        ) to ? (header, delimiter ',')""", [str(path)])
 
 
 def baseline(path: Path, work: Path, options: str = "") -> float:
     database = work / "baseline.duckdb"
     started = time.perf_counter()
     with duckdb.connect(str(database)) as con:
-        con.execute(f"create table t as select * from read_csv('{path}'{options})")
+        con.execute(f"create table t as select * from read_csv(?{options})", [str(path)])
     elapsed = time.perf_counter() - started
     database.unlink()
     return elapsed

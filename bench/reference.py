@@ -21,7 +21,7 @@ def load(database: Path, files: list[Path]) -> int:
     with duckdb.connect(str(database)) as con:
         for number, path in enumerate(files):
             reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
-            con.execute(f"create table t{number} as select * from {reader}('{path}')")
+            con.execute(f"create table t{number} as select * from {reader}(?)", [str(path)])
             rows += con.execute(f"select count(*) from t{number}").fetchone()[0]
     return rows
 

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import duckdb
 
+from sammen import sql
+
 SCALES = {"S": 2_000, "M": 100_000, "L": 1_500_000}
 SEED = 7
 STAGES = ("reference", "ingest", "transform", "publish", "nightly increment", "nothing new")
@@ -142,13 +144,13 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def _count(home: Path, sql: str) -> int:
+def _count(home: Path, query: str, parameters: list[object] | None = None) -> int:
     with duckdb.connect(str(home / "warehouse" / "sammen.duckdb"), read_only=True) as con:
-        return int(con.execute(sql).fetchone()[0] or 0)
+        return int(con.execute(query, parameters or []).fetchone()[0] or 0)
 
 
 def _loaded_since(home: Path, file_id: int) -> int:
-    return _count(home, f"select sum(rows_loaded) from ledger.files where file_id > {file_id}")
+    return _count(home, "select sum(rows_loaded) from ledger.files where file_id > ?", [file_id])
 
 
 def _last_file_id(home: Path) -> int:
@@ -159,7 +161,7 @@ def _mart_rows(home: Path) -> int:
     with duckdb.connect(str(home / "warehouse" / "sammen.duckdb"), read_only=True) as con:
         tables = [name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
-        return sum(con.execute(f'select count(*) from marts."{name}"').fetchone()[0] for name in tables)
+        return sum(con.execute(f"select count(*) from {sql.ident('marts', name)}").fetchone()[0] for name in tables)
 
 
 def _published_rows(home: Path) -> int:

@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from sammen.sql import literal
+
 CheckKind = Literal["conformance", "completeness", "plausibility"]
 
 
@@ -119,7 +121,7 @@ class RangeBy(Rule):
 
     def sql(self) -> str:
         cases = " ".join(
-            f"when {self.by} = '{value}' then {self.column} between {low} and {high}"
+            f"when {self.by} = {literal(value)} then {self.column} between {low} and {high}"
             for value, low, high in self.ranges
         )
         return f"({self.column} is null or {self.by} is null or (case {cases} else true end))"

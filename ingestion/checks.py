@@ -35,6 +35,7 @@ from contracts.limits import FILE_LIMITS
 from contracts.messages import WRITTEN_AS
 from contracts.reference import allowed_values
 from ingestion.reader import SOURCE_TABLE, SourceTable
+from sammen import sql
 from sammen.identifiers import sql_candidate
 
 CHECK_TABLE = "_chk"  # a view over CHECK_DATA with `_row_number`
@@ -83,10 +84,6 @@ class CheckPlan:
         return f"create temp table {FLAGS_TABLE} as select * from ({self.pipeline.replace(_ROWS, bad_rows)})"
 
 
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def plan_checks(
     contract: type[DatasetContract], source: SourceTable, home_config: Path | None = None
 ) -> CheckPlan:
@@ -111,7 +108,7 @@ def plan_checks(
     for rule in contract.rules():
         flag = f"_f_rule_{rule.name}"
         checks.append(RowCheck(flag, rule.name, ",".join(rule.columns), rule.check_kind,
-                               quote_literal(rule.description), f"not coalesce({rule.sql()}, true)"))
+                               sql.literal(rule.description), f"not coalesce({rule.sql()}, true)"))
     flags = []
     for check in checks:
         gate = "" if check.name == "field_count" else " and _fields_ok"
@@ -129,7 +126,7 @@ def plan_checks(
     outer = f"{'_row_number, ' if numbered else ''}_fields_ok, _cpr, _long{', _nfields' if source.field_count_known else ''}"
     # the big table keeps `_bad`, not each check's flag: storing a dozen booleans per row of a
     # good file costs more than computing them again for the few bad rows (`flags_sql`)
-    sql = (f"create temp table {CHECK_DATA} as select {outer}, {names}, _bad{copies} "
+    create = (f"create temp table {CHECK_DATA} as select {outer}, {names}, _bad{copies} "
            f"from ({pipeline.replace(_ROWS, source.rows_sql())})")
     row_number = "_row_number" if numbered else "(rowid + 1)"
     after = [f"create temp view {CHECK_TABLE} as select {row_number} as _row_number, "
@@ -138,7 +135,7 @@ def plan_checks(
         fields = ", ".join(f"_s_{ident} as {ident}" for ident in source.identifiers())
         after.append(f"create or replace temp table {SOURCE_TABLE} as select {row_number} as _row_number, {fields} "
                      f"from {CHECK_DATA} where _bad or _cpr")
-    return CheckPlan(contract, checks, sql, after, row_number, pipeline, home_config)
+    return CheckPlan(contract, checks, create, after, row_number, pipeline, home_config)
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTable) -> CheckPlan:
@@ -162,10 +159,10 @@ def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTa
     return plan
 
 
-def _keeps_order(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
+def _keeps_order(con: duckdb.DuckDBPyConnection, statement: str) -> bool:
     if con.execute("select current_setting('threads')").fetchone()[0] == 1:
         return True
-    explained = "\n".join(str(row[1]) for row in con.execute("explain " + sql).fetchall())
+    explained = "\n".join(str(row[1]) for row in con.execute("explain " + statement).fetchall())
     return "BATCH_CREATE_TABLE_AS" in explained
 
 
@@ -217,7 +214,7 @@ def _column(
 
     def add(rule: str, predicate: str, description: str) -> None:
         checks.append(RowCheck(f"_f_{name}_{rule}", rule, name, COLUMN_RULES[rule],
-                               quote_literal(description), predicate))
+                               sql.literal(description), predicate))
 
     if name not in source.columns:
         return None, "null", f"cast(null as {spec.duckdb_type})", checks  # a missing nullable column
@@ -246,7 +243,7 @@ def _column(
         add("range", f"not ({name} between {low} and {high})", f"outside the range {spec.minimum}-{spec.maximum}")
     if spec.reference:
         codes = sorted(allowed_values(spec.reference, home_config))
-        listed = ", ".join(quote_literal(c) if isinstance(c, str) else str(c) for c in codes)
+        listed = ", ".join(sql.literal(c) if isinstance(c, str) else str(c) for c in codes)
         # list_contains, not IN: DuckDB rewrites a long IN list into a join, which would cost the
         # fast path its row order (see `run_checks`)
         add("reference", f"not list_contains([{listed}], {name})", f"not a known code of the {spec.reference} list")
@@ -287,22 +284,22 @@ def _parse_text(
         what = WRITTEN_AS[kind]["en"]
         return f"case when {_matches(v, spec.pattern or '.*')} then {v} end", "pattern", f"not written as {what}"
     if kind is Kind.DATE:
-        return f"case when regexp_full_match({v}, {quote_literal(DATE_FORMAT)}) then try_cast({v} as date) end", "type", f"not {_type_words(spec)}"
+        return f"case when regexp_full_match({v}, {sql.literal(DATE_FORMAT)}) then try_cast({v} as date) end", "type", f"not {_type_words(spec)}"
     if kind is Kind.TS:
-        return (f"case when regexp_full_match({v}, {quote_literal(TS_FORMAT)}) "
+        return (f"case when regexp_full_match({v}, {sql.literal(TS_FORMAT)}) "
                 f"then try_cast(replace({v}, 'T', ' ') as timestamp) end"), "type", f"not {_type_words(spec)}"
     if kind is Kind.INT:
-        return f"case when regexp_full_match({v}, {quote_literal(INT_FORMAT)}) then try_cast({v} as bigint) end", "type", f"not {_type_words(spec)}"
+        return f"case when regexp_full_match({v}, {sql.literal(INT_FORMAT)}) then try_cast({v} as bigint) end", "type", f"not {_type_words(spec)}"
     if kind is Kind.BOOL:
-        whens = [f"when {quote_literal(w)} then true" for w in sorted(TRUE_WORDS)]
-        whens += [f"when {quote_literal(w)} then false" for w in sorted(FALSE_WORDS)]
+        whens = [f"when {sql.literal(w)} then true" for w in sorted(TRUE_WORDS)]
+        whens += [f"when {sql.literal(w)} then false" for w in sorted(FALSE_WORDS)]
         return f"case {lowered} {' '.join(whens)} end", "type", f"not {_type_words(spec)}"
     if kind is Kind.ENUM:
-        whens = " ".join(f"when {quote_literal(e.lower())} then {quote_literal(e)}" for e in spec.enum_values or ())
+        whens = " ".join(f"when {sql.literal(e.lower())} then {sql.literal(e)}" for e in spec.enum_values or ())
         return f"case {lowered} {whens} end", "enum", "not one of: " + ", ".join(spec.enum_values or ())
     if kind is Kind.SECTORS:
         tokens = f"list_transform(string_split({v}, '|'), t -> lower(trim(t, {_WHITESPACE})))"
-        allowed = ", ".join(quote_literal(e) for e in spec.enum_values or ())
+        allowed = ", ".join(sql.literal(e) for e in spec.enum_values or ())
         return (f"case when list_bool_and(list_transform({tokens}, t -> list_contains([{allowed}], t))) "
                 f"then array_to_string({tokens}, '|') end"), "sectors", \
             "an unknown or empty sector token; allowed: " + ", ".join(spec.enum_values or ())
@@ -321,13 +318,13 @@ def _matches(v: str, pattern: str) -> str:
     at about a fifth less than a full match of every character, on every row of a big file."""
     shape = _CLASS_PATTERN.fullmatch(pattern)
     if shape is None or shape.group(1).startswith("^") or "]" in shape.group(1) or "\\" in shape.group(1):
-        return f"regexp_full_match({v}, {quote_literal(pattern)})"
+        return f"regexp_full_match({v}, {sql.literal(pattern)})"
     low, high = shape.group(2), shape.group(3) if shape.group(3) is not None else shape.group(2)
     return (f"(strlen({v}) between {low} and {high} "
-            f"and not regexp_matches({v}, {quote_literal('[^' + shape.group(1) + ']')}))")
+            f"and not regexp_matches({v}, {sql.literal('[^' + shape.group(1) + ']')}))")
 
 
 def _native(spec: ColumnSpec, v: str, source_type: str) -> str:
     if source_type == "TIMESTAMP WITH TIME ZONE":
-        return f"({v} at time zone '{LOCAL_TIME_ZONE}')"
+        return f"({v} at time zone {sql.literal(LOCAL_TIME_ZONE)})"
     return f"try_cast({v} as {spec.duckdb_type})"

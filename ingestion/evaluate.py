@@ -41,6 +41,7 @@ from ingestion.reader import (
     open_source,
     read_source,
 )
+from sammen import sql
 from sammen.identifiers import sql_candidate, sql_confirmed
 
 QUARANTINE_TABLE = "_q"
@@ -290,8 +291,8 @@ def _quarantine(
     ).fetchone()[0] > 0
     # each check over the bad rows only (`_flags`: empty for a good file)
     parts = [
-        f"select _row_number as row_number, {_literal(c.column)} as column_name, '{c.name}' as rule, "
-        f"'{c.check_kind}' as check_kind, {c.description} as description, {person} as _person_key "
+        f"select _row_number as row_number, {sql.literal(c.column)} as column_name, {sql.literal(c.name)} as rule, "
+        f"{sql.literal(c.check_kind)} as check_kind, {c.description} as description, {person} as _person_key "
         f"from {FLAGS_TABLE} where {c.flag}"
         for c in plan.checks
     ] or ["select 0::bigint as row_number, null::varchar as column_name, '' as rule, '' as check_kind, "
@@ -299,8 +300,8 @@ def _quarantine(
     if repeated_hashes:
         repeated = f"select ({columns}) from {CHECK_TABLE} where {present} group by all having count(*) > 1"
         parts.append(
-            f"select _row_number, '{columns}', 'duplicate_key', 'plausibility', "
-            f"'{columns} appears on more than one row of this file', {person} from {CHECK_TABLE} "
+            f"select _row_number, {sql.literal(columns)}, 'duplicate_key', 'plausibility', "
+            f"{sql.literal(columns + ' appears on more than one row of this file')}, {person} from {CHECK_TABLE} "
             f"where {present} and ({columns}) in ({repeated})"
         )
     con.execute(f"create temp table {QUARANTINE_TABLE} as " + " union all ".join(parts))
@@ -318,10 +319,6 @@ def _quarantine(
     if bad:
         _explain(con, plan, source)
     result.checked = True
-
-
-def _literal(text: str | None) -> str:
-    return "null" if text is None else "'" + text.replace("'", "''") + "'"
 
 
 def _count_checks(
@@ -342,7 +339,7 @@ def _count_checks(
 def _explain(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTable) -> None:
     """pydantic's plain words for the first bad rows (values only pass through memory)."""
     contract = plan.contract
-    selected = ", ".join(f"{ident} as {_identifier(name)}" for name, ident in source.columns.items())
+    selected = ", ".join(f"{column} as {sql.ident(name)}" for name, column in source.columns.items())
     rows = con.execute(
         f"select {source.row_number}, {selected} from {SOURCE_TABLE} where {source.row_number} in "
         f"(select distinct row_number from {QUARANTINE_TABLE} where rule not in ('field_count', 'duplicate_key') "
@@ -371,8 +368,3 @@ def _explain(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTabl
               and (q.column_name = e.target or q.rule = e.target)""")
     finally:
         con.unregister("_explained_arrow")
-
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

@@ -12,22 +12,21 @@ person_key = HMAC-SHA256 of the CPR number under the partnership's shared key, 6
 - the output keeps every other column as delivered; `person_key` takes the CPR column's place.
   CSV in → CSV out (UTF-8, comma); Parquet in → Parquet out (by the output's extension).
 
-HMAC runs in bulk in DuckDB: HMAC(K, m) = SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)), with
-DuckDB's sha256 over BLOBs (tests compare it with Python's `hmac`).
+The HMAC is `sammen.linkage` (Python's `hmac`, in bulk as a DuckDB function), the same one as
+`sammen synth`'s.
 """
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from pathlib import Path
 
 import duckdb
 
 from ingestion.reader import SOURCE_TABLE, FileRejected, read_source
+from sammen import linkage, sql
 from sammen.identifiers import sql_is_cpr_number
 
-_BLOCK = 64
 _SHOWN = 10
 
 
@@ -42,26 +41,13 @@ def read_key(key_file: Path) -> bytes:
     return key
 
 
-def hmac_pads(key: bytes) -> tuple[str, str]:
-    """(inner, outer) padded keys as hex, for the SQL HMAC."""
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    return bytes(b ^ 0x36 for b in key).hex(), bytes(b ^ 0x5C for b in key).hex()
-
-
-def hmac_sql(message: str) -> str:
-    """SQL HMAC-SHA256 of the VARCHAR `message`, parameters: inner pad hex, outer pad hex."""
-    inner = f"unhex(sha256(unhex($inner) || encode({message})))"
-    return f"sha256(unhex($outer) || {inner})"
-
-
 def pseudonymise(key_file: Path, cpr_column: str, source: Path, target: Path) -> int:
     """Write `target` with person_key instead of `cpr_column`; return the number of rows."""
-    inner, outer = hmac_pads(read_key(key_file))
+    key = read_key(key_file)
     fmt = "parquet" if source.suffix.lower() == ".parquet" else "csv"
     con = duckdb.connect()
     try:
+        person_key = linkage.register(con, key)
         with tempfile.TemporaryDirectory(prefix="sammen-pseudo-") as scratch:
             try:
                 table = read_source(con, source, fmt, Path(scratch))
@@ -86,14 +72,14 @@ def pseudonymise(key_file: Path, cpr_column: str, source: Path, target: Path) ->
         if bad:
             raise PseudonymiseError(f"column {cpr_column}: not a CPR number (DDMMYY-SSSS or DDMMYYSSSS) in rows {_rows(bad)}")
         columns = [
-            f"case when {value} is null then null else {hmac_sql(digits)} end as person_key"
-            if name == wanted else f"{ident} as \"{name}\""
-            for name, ident in table.columns.items()
+            f"case when {value} is null then null else {person_key}({digits}) end as person_key"
+            if name == wanted else f"{column} as {sql.ident(name)}"
+            for name, column in table.columns.items()
         ]
         query = f"select {', '.join(columns)} from {SOURCE_TABLE} order by {table.row_number}"
         options = "format parquet" if target.suffix.lower() == ".parquet" else "format csv, header true, delimiter ','"
         target.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(f"copy ({query}) to '{_sql_path(target)}' ({options})", {"inner": inner, "outer": outer})
+        con.execute(f"copy ({query}) to ? ({options})", [str(target)])
         return con.execute(f"select count(*) from {SOURCE_TABLE}").fetchone()[0]
     finally:
         con.close()
@@ -102,7 +88,3 @@ def pseudonymise(key_file: Path, cpr_column: str, source: Path, target: Path) ->
 def _rows(numbers: list[int]) -> str:
     shown = ", ".join(map(str, numbers[:_SHOWN]))
     return shown + (f" and {len(numbers) - _SHOWN} more" if len(numbers) > _SHOWN else "")
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -46,6 +46,7 @@ import pyarrow.parquet as pq
 
 from contracts.limits import FILE_LIMITS
 from ingestion import cpr
+from sammen import sql
 from sammen.identifiers import DATE_DIGITS, is_cpr_like
 
 SOURCE_TABLE = "_src"
@@ -149,8 +150,8 @@ def open_source(
             raise
         return open_source(con, path, fmt, scratch, detect_encoding(path))
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
-    from_sql = f"""read_csv({_literal(str(text_path))},
-            header = true, delim = '{delimiter}', quote = '"', escape = '"',
+    from_sql = f"""read_csv({sql.variable(con, text_path, "path")},
+            header = true, delim = {sql.literal(delimiter)}, quote = '"', escape = '"',
             strict_mode = true, null_padding = false, auto_detect = false, buffer_size = {CSV_BUFFER_SIZE},
             max_line_size = {FILE_LIMITS.max_line_bytes}, columns = {{{columns}}})"""
     return SourceTable({name: f"c{i}" for i, name in enumerate(names)}, dict.fromkeys(names, "VARCHAR"),
@@ -183,10 +184,6 @@ def fallback(con: duckdb.DuckDBPyConnection, source: SourceTable) -> SourceTable
     _python_csv(con, source.text_path, source.delimiter, source.header_width)
     return SourceTable(source.columns, source.types, SOURCE_TABLE, source.dialect, True,
                        source.header_width, ["_extra"], source.text_path, source.delimiter)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class EncodingSniffer:
@@ -439,7 +436,7 @@ def check_parquet_footer(path: Path) -> None:
 
 def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> SourceTable:
     check_parquet_footer(path)
-    call = f"read_parquet({_literal(str(path))})"
+    call = f"read_parquet({sql.variable(con, path, 'path')})"
     try:
         described = con.execute(f"describe select * from {call}").fetchall()
     except duckdb.Error:
@@ -454,10 +451,6 @@ def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> SourceTable:
         if normalised in columns:
             raise FileRejected("header", "conformance", f"column {normalised} appears twice")
         columns[normalised], types[normalised] = f"c{i}", str(duck_type)
-        renamed.append(f"{_quote(name)} as c{i}")
+        renamed.append(f"{sql.ident(name)} as c{i}")
     from_sql = f"(select {', '.join(renamed) or '1 as c0'} from {call})"
     return SourceTable(columns, types, from_sql, "parquet")
-
-
-def _quote(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'

@@ -237,8 +237,8 @@ def _check_reference(con: duckdb.DuckDBPyConnection, dataset: str, column: str, 
     orphans = (f"from _cur where {column} is not null and {column} not in "
                f"(select {target_key} from resolved.{target} where {target_key} is not null)")
     con.execute(f"""insert into ledger.quarantine
-        select _file_id, '{dataset}', _row_number, '{column}', 'reference', 'conformance',
-               '{column} points to no current {target} row', 'resolution', {person} {orphans}""")
+        select _file_id, ?, _row_number, ?, 'reference', 'conformance', ?, 'resolution', {person} {orphans}""",
+                [dataset, column, f"{column} points to no current {target} row"])
     count = con.execute(f"select count(*) {orphans}").fetchone()[0]
     con.execute(f"delete {orphans}")
     return count

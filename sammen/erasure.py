@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from sammen import sql
 from sammen.atomic import fsync
 
 FRESH_SUFFIX = ".fresh"  # the copy being written: <warehouse>.fresh (and its .wal)
@@ -85,8 +86,8 @@ def rewrite(warehouse: Path) -> None:
     # The source is opened under its own name: dbt's views name their catalog (sammen.staging.x)
     # and are bound again in the copy while the source is attached.
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(f"attach '{fresh}' as {_FRESH_CATALOG}")
-        con.execute(f"copy from database {_catalog(con)} to {_FRESH_CATALOG}")
+        con.execute(f"attach {sql.literal(fresh)} as {_FRESH_CATALOG}")  # ATTACH takes no parameter
+        con.execute(f"copy from database {sql.ident(_catalog(con))} to {_FRESH_CATALOG}")
         con.execute(f"update {_FRESH_CATALOG}.ledger.erasures set completed_at = current_timestamp "
                     "where completed_at is null")
         _check_same(con, _catalog(con), _FRESH_CATALOG)
@@ -110,9 +111,9 @@ def _inventory(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple]:
     """Every table with its definition and row count, every view with its definition."""
     tables = con.execute("select schema_name, table_name, sql from duckdb_tables() "
                          "where database_name = ? order by all", [catalog]).fetchall()
-    counted = [(schema, name, sql, con.execute(
-        f'select count(*) from {catalog}."{schema}"."{name}"').fetchone()[0])
-        for schema, name, sql in tables]
+    counted = [(schema, name, definition, con.execute(
+        f"select count(*) from {sql.ident(catalog, schema, name)}").fetchone()[0])
+        for schema, name, definition in tables]
     views = con.execute("select schema_name, view_name, sql from duckdb_views() "
                         "where database_name = ? and not internal order by all", [catalog]).fetchall()
     return counted + views

@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
@@ -41,19 +44,6 @@ DEFAULT_GX_SAMPLE_ROWS = 100_000
 DEFAULT_GX_DOCS_RUNS = 30
 
 
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
-def _env_str(name: str, default: str) -> str:
-    return os.environ.get(name) or default
-
 def _machine_memory() -> int:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -66,92 +56,111 @@ def default_memory_limit() -> str:
     return f"{min(DEFAULT_MEMORY_LIMIT_CAP, _machine_memory() // 2) // 1024**2}MiB"
 
 
-def _env_date(name: str) -> dt.date | None:
-    value = os.environ.get(name)
-    return dt.date.fromisoformat(value) if value else None
+# Every setting's environment variable (an empty variable counts as unset).
+ENVIRONMENT: dict[str, str] = {
+    "quarantine_threshold": "SAMMEN_QUARANTINE_THRESHOLD",
+    "disclosure_threshold": "SAMMEN_DISCLOSURE_THRESHOLD",
+    "cutoff": "SAMMEN_CUTOFF",
+    "region_coverage_start": "SAMMEN_REGION_COVERAGE_START",
+    "restricted_retention_days": "SAMMEN_RESTRICTED_RETENTION_DAYS",
+    "settle_seconds": "SAMMEN_SETTLE_SECONDS",
+    "programmes_file": "SAMMEN_PROGRAMMES_FILE",
+    "query_memory_limit": "SAMMEN_QUERY_MEMORY_LIMIT",
+    "query_timeout_seconds": "SAMMEN_QUERY_TIMEOUT",
+    "query_threads": "SAMMEN_QUERY_THREADS",
+    "duckdb_memory_limit": "SAMMEN_DUCKDB_MEMORY_LIMIT",
+    "duckdb_threads": "SAMMEN_DUCKDB_THREADS",
+    "gx_sample_rows": "SAMMEN_GX_SAMPLE_ROWS",
+    "gx_docs_runs": "SAMMEN_GX_DOCS_RUNS",
+    "board_language": "SAMMEN_BOARD_LANGUAGE",
+}
 
 
-@dataclass(frozen=True)
-class Settings:
-    quarantine_threshold: float = field(
-        default_factory=lambda: _env_float("SAMMEN_QUARANTINE_THRESHOLD", 0.05)
-    )
-    disclosure_threshold: int = field(
-        default_factory=lambda: _env_int("SAMMEN_DISCLOSURE_THRESHOLD", MIN_DISCLOSURE_THRESHOLD)
-    )
-    cutoff: dt.date | None = field(default_factory=lambda: _env_date("SAMMEN_CUTOFF"))
-    region_coverage_start: dt.date | None = field(
-        default_factory=lambda: _env_date("SAMMEN_REGION_COVERAGE_START")
-    )
-    restricted_retention_days: int = field(
-        default_factory=lambda: _env_int("SAMMEN_RESTRICTED_RETENTION_DAYS", DEFAULT_RESTRICTED_RETENTION_DAYS)
-    )
+# What each setting may be, in words when it is not (beyond its type).
+_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "quarantine_threshold": (lambda v: 0 <= v <= 1, "quarantine threshold must be a fraction between 0 and 1"),
+    "disclosure_threshold": (lambda v: v >= MIN_DISCLOSURE_THRESHOLD,
+                             "disclosure threshold {value} is below " f"{MIN_DISCLOSURE_THRESHOLD}: it may only be raised"),
+    "restricted_retention_days": (lambda v: v >= 0, "the retention of restricted files is a number of days, 0 or more"),
+    "settle_seconds": (lambda v: v >= 0, "the settle interval (SAMMEN_SETTLE_SECONDS) cannot be negative"),
+    "query_timeout_seconds": (lambda v: v > 0, "the query time limit and thread count must be positive"),
+    "query_threads": (lambda v: v > 0, "the query time limit and thread count must be positive"),
+    "query_memory_limit": (lambda v: _SIZE.fullmatch(v) is not None,
+                           "query memory limit {value!r} (SAMMEN_QUERY_MEMORY_LIMIT) is not a size such as 2GB or 512MiB"),
+    "gx_docs_runs": (lambda v: v >= 1, "the Data Docs keep at least one run (SAMMEN_GX_DOCS_RUNS >= 1)"),
+    "board_language": (lambda v: v in ("da", "en"), "SAMMEN_BOARD_LANGUAGE must be da or en, not {value!r}"),
+}
 
+
+class SettingsError(ValueError):
+    """A setting is invalid; the message names its environment variable when it came from there."""
+
+
+class Settings(BaseModel):
+    """The settings of a run, validated by pydantic. A setting not passed is read from its
+    environment variable (`ENVIRONMENT`) when that is set, else it takes its default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quarantine_threshold: float = 0.05
+    disclosure_threshold: int = MIN_DISCLOSURE_THRESHOLD
+    cutoff: dt.date | None = None
+    region_coverage_start: dt.date | None = None
+    restricted_retention_days: int = DEFAULT_RESTRICTED_RETENTION_DAYS
+    settle_seconds: float = SETTLE_SECONDS
+    programmes_file: Path | None = None
     # the boards' files (indicators_excel.csv, indicators.xlsx): `da` (default) or `en`
-    board_language: str = field(default_factory=lambda: _env_str("SAMMEN_BOARD_LANGUAGE", "da"))
-
-    settle_seconds: float = field(default_factory=lambda: _env_float("SAMMEN_SETTLE_SECONDS", SETTLE_SECONDS))
-    programmes_file: Path | None = field(
-        default_factory=lambda: Path(p) if (p := os.environ.get("SAMMEN_PROGRAMMES_FILE")) else None
-    )
+    board_language: str = "da"
     # `sammen query`: one evaluator's statement may use at most this much memory (DuckDB's
     # memory_limit syntax; nothing spills to disk), run this long, on this many threads.
-    query_memory_limit: str = field(
-        default_factory=lambda: _env_str("SAMMEN_QUERY_MEMORY_LIMIT", "2GB")
-    )
-    query_timeout_seconds: float = field(
-        default_factory=lambda: _env_float("SAMMEN_QUERY_TIMEOUT", 300.0)
-    )
-    query_threads: int = field(default_factory=lambda: _env_int("SAMMEN_QUERY_THREADS", 2))
-
+    query_memory_limit: str = "2GB"
+    query_timeout_seconds: float = 300.0
+    query_threads: int = 2
     # DuckDB, for every connection sammen opens (sammen.database) and for dbt-duckdb
     # (dbt_project/profiles.yml): memory ceiling (DuckDB syntax, e.g. `6GiB`), worker threads.
-    duckdb_memory_limit: str = field(
-        default_factory=lambda: os.environ.get("SAMMEN_DUCKDB_MEMORY_LIMIT") or default_memory_limit()
-    )
-    duckdb_threads: int = field(
-        default_factory=lambda: _env_int("SAMMEN_DUCKDB_THREADS", os.cpu_count() or 1)
-    )
-    gx_sample_rows: int = field(
-        default_factory=lambda: _env_int("SAMMEN_GX_SAMPLE_ROWS", DEFAULT_GX_SAMPLE_ROWS)
-    )
+    duckdb_memory_limit: str = Field(default_factory=lambda: default_memory_limit())
+    duckdb_threads: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    gx_sample_rows: int = DEFAULT_GX_SAMPLE_ROWS
     # Great Expectations Data Docs (DIR/docs/gx/): how many runs' results and pages are kept.
-    gx_docs_runs: int = field(
-        default_factory=lambda: _env_int("SAMMEN_GX_DOCS_RUNS", DEFAULT_GX_DOCS_RUNS)
-    )
+    gx_docs_runs: int = DEFAULT_GX_DOCS_RUNS
 
-    def __post_init__(self) -> None:
-        if self.disclosure_threshold < MIN_DISCLOSURE_THRESHOLD:
-            raise ValueError(
-                f"disclosure threshold {self.disclosure_threshold} is below "
-                f"{MIN_DISCLOSURE_THRESHOLD}: it may only be raised"
-            )
-        if self.restricted_retention_days < 0:
-            raise ValueError("the retention of restricted files is a number of days, 0 or more")
-        if not 0 <= self.quarantine_threshold <= 1:
-            raise ValueError("quarantine threshold must be a fraction between 0 and 1")
-        if self.settle_seconds < 0:
-            raise ValueError("the settle interval (SAMMEN_SETTLE_SECONDS) cannot be negative")
-        if self.board_language not in ("da", "en"):
-            raise ValueError(f"SAMMEN_BOARD_LANGUAGE must be da or en, not {self.board_language!r}")
+    def __init__(self, **values: Any) -> None:
+        from_environment = {name: os.environ[variable] for name, variable in ENVIRONMENT.items()
+                            if name not in values and os.environ.get(variable)}
+        try:
+            super().__init__(**from_environment, **values)
+        except ValidationError as error:
+            raise SettingsError("; ".join(_explained(problem, from_environment) for problem in error.errors())) from None
 
-        if self.gx_docs_runs < 1:
-            raise ValueError("the Data Docs keep at least one run (SAMMEN_GX_DOCS_RUNS >= 1)")
-        if self.query_timeout_seconds <= 0 or self.query_threads < 1:
-            raise ValueError("the query time limit and thread count must be positive")
-        self.query_memory_bytes  # noqa: B018 - refuses a malformed limit at start-up
+    @field_validator(*_RULES)
+    @classmethod
+    def _allowed(cls, value: Any, info: ValidationInfo) -> Any:
+        allowed, message = _RULES[info.field_name or ""]
+        if not allowed(value):
+            raise ValueError(message.format(value=value))
+        return value
 
     @property
     def query_memory_bytes(self) -> int:
         """`query_memory_limit` in bytes (e.g. "2GB", "512MiB")."""
-        match = _SIZE.fullmatch(self.query_memory_limit)
-        if not match:
-            raise ValueError(
-                f"query memory limit {self.query_memory_limit!r} (SAMMEN_QUERY_MEMORY_LIMIT) is not "
-                "a size such as 2GB or 512MiB"
-            )
-        return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
+        return _bytes(self.query_memory_limit)
 
     def with_overrides(self, **changes: object) -> Settings:
-        """Return a copy with the non-None values of `changes` applied."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """Return a copy with the non-None values of `changes` applied (validated again)."""
+        return Settings(**(self.model_dump() | {k: v for k, v in changes.items() if v is not None}))
+
+
+def _bytes(size: str) -> int:
+    match = _SIZE.fullmatch(size)
+    assert match is not None, "checked by Settings._allowed"
+    return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
+
+
+def _explained(problem: Any, from_environment: dict[str, str]) -> str:
+    """One problem in words: pydantic's message (a validator's own words as they are), prefixed
+    with the environment variable it was read from, or the setting's name."""
+    name = str(problem["loc"][0]) if problem["loc"] else "settings"
+    error = problem.get("ctx", {}).get("error")
+    message = str(error) if problem["type"] == "value_error" and error is not None else problem["msg"]
+    where = f"{ENVIRONMENT[name]} (environment)" if name in from_environment else name
+    return f"{where}: {message}"

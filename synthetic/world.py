@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from sammen import linkage
 from synthetic.frame import day_of
 
 DEFAULT_END = dt.date(2026, 3, 3)
@@ -128,18 +129,14 @@ class World:
 
 
 def hmac_sha256_hex(key: bytes, first: int, count: int) -> pa.Array:
-    """HMAC-SHA256 (RFC 2104) hex of the decimal text of first .. first+count-1, in bulk (DuckDB)."""
-    if len(key) > 64:
-        raise ValueError("the synthetic HMAC key must fit one SHA-256 block (64 bytes)")
-    block = key.ljust(64, b"\0")
-    inner = bytes(byte ^ 0x36 for byte in block)
-    outer = bytes(byte ^ 0x5C for byte in block)
+    """HMAC-SHA256 hex (`sammen.linkage`, as `sammen pseudonymise`) of the decimal text of
+    first .. first+count-1, in bulk."""
     with duckdb.connect() as con:
         con.execute("SET threads TO 2")
         con.execute("SET enable_progress_bar = false")
+        person_key = linkage.register(con, key)
         result = con.execute(
-            "SELECT sha256($outer || unhex(sha256($inner || encode(CAST(n AS VARCHAR))))) AS k "
-            "FROM range($first, $first + $count) AS numbers(n) ORDER BY n",
-            {"outer": outer, "inner": inner, "first": first, "count": count},
+            f"SELECT {person_key}(CAST(n AS VARCHAR)) AS k FROM range($first, $first + $count) AS numbers(n) ORDER BY n",
+            {"first": first, "count": count},
         ).to_arrow_table()
     return result.column("k").combine_chunks().cast(pa.string())

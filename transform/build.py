@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from sammen import erasure
+from sammen import erasure, sql
 from sammen.database import connect, dbt_environment, out_of_memory_message, spill_folder
 from sammen.home import Home
 from sammen.lock import writer_lock
@@ -146,7 +146,7 @@ def _drop_leftover_relations(warehouse: Path) -> None:
         ).fetchall()
         for kind, schema, name in found:
             if any(marker in name for marker in LEFTOVER_MARKERS):
-                connection.execute(f'drop {kind} if exists "{schema}"."{name}"')
+                connection.execute(f"drop {kind} if exists {sql.ident(schema, name)}")
 
 
 def complete_erasure(home: Home, progress: Progress) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from sammen import sql
 from sammen.atomic import exchange, fsync
 from sammen.database import duckdb_config
 from sammen.settings import Settings
@@ -68,7 +69,7 @@ def export_marts(warehouse: Path, destination: Path, marts: Iterable[str]) -> li
             for table in _present(connection, marts):
                 path = staging / parquet_name(table)
                 connection.execute(
-                    f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{path}' (format parquet)"
+                    f"copy (select * from {sql.ident(MARTS_SCHEMA, table)}) to ? (format parquet)", [str(path)]
                 )
                 names.append(path.name)
         return names

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from sammen import sql
 from sammen.atomic import fsync
 from sammen.home import Home
 from sammen.settings import DBT_PROJECT_DIR
@@ -43,12 +44,12 @@ def write_marts_db(home: Home, marts: list[str] | None = None) -> list[str]:
     _remove_leftovers(target)
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     with duckdb.connect(str(partial)) as connection:
-        connection.execute(f"attach '{_quoted(home.warehouse)}' as warehouse (read_only)")
+        connection.execute(f"attach {sql.literal(home.warehouse)} as warehouse (read_only)")  # ATTACH takes no parameter
         tables = _present(connection, public_marts() if marts is None else marts)
         for table in tables:
             # bulk copy inside DuckDB; the row order of the mart is kept
             connection.execute(
-                f'create table main."{table}" as select * from warehouse.marts."{table}"'
+                f"create table {sql.ident('main', table)} as select * from {sql.ident('warehouse', 'marts', table)}"
             )
         connection.execute("detach warehouse")
         connection.execute("checkpoint")  # everything in the file itself, no WAL beside it
@@ -74,7 +75,3 @@ def _remove_leftovers(target: Path) -> None:
     """Partial files of an interrupted write (they may hold rows of persons since withdrawn)."""
     for path in target.parent.glob(f"{target.name}.partial-*"):
         path.unlink(missing_ok=True)
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

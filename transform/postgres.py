@@ -18,6 +18,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from psycopg import sql
 
+from sammen.sql import ident
+
 DEFAULT_DATABASE = "sammen"
 _PG_TYPES = {
     "VARCHAR": "varchar",
@@ -136,7 +138,7 @@ def copy_resolved(warehouse: Path, database: str) -> None:
                 [table],
             ).fetchall()
             _create(target, table, columns)
-            data = source.execute(f'select * from resolved."{table}"').fetch_arrow_table()
+            data = source.execute(f"select * from {ident('resolved', table)}").fetch_arrow_table()
             buffer = io.BytesIO()
             pa_csv.write_csv(data, buffer, pa_csv.WriteOptions(include_header=False))
             statement = sql.SQL("copy resolved.{} from stdin (format csv)").format(

@@ -7,6 +7,7 @@ environment variables read by `dbt_project/profiles.yml`; nothing secret is writ
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -83,14 +84,19 @@ def catalogue_ids() -> list[str]:
 
 
 def _release_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open per process, so that later readers in
-    this process (Parquet export, publishing, tests) can open the warehouse read-only."""
+    """Close the DuckDB database dbt-duckdb keeps open per process (its `keep_open`, on by
+    default), so that later readers in this process (Parquet export, publishing, tests) can open
+    the warehouse read-only. Public calls only: dbt's `reset_adapters` closes every connection
+    of the invocation, and dbt-duckdb's `close_all_connections` (the hook it registers to run at
+    exit) drops its environment, whose database closes when it is freed; `gc.collect` frees it
+    should a reference cycle hold it. (`keep_open: false` in profiles.yml would instead close and
+    reopen, with a checkpoint each time, the warehouse whenever no node holds a connection.)"""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.adapters.factory import reset_adapters
 
-    environment = DuckDBConnectionManager._ENV
-    if environment is not None and hasattr(environment, "close"):
-        environment.close()
+    reset_adapters()
     DuckDBConnectionManager.close_all_connections()
+    gc.collect()
 
 
 def _failure_text(command: str, failures: list[object], exception: BaseException | None) -> str:

@@ -26,12 +26,13 @@ a sudden drop in rows and a stale source are *completeness* (records missing), d
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
 from contracts import CONTRACTS, REFERENCES, datasets_of
 from contracts.derive.gx import ExpectationSpec, batch_query, expectation_specs, suite_name
+from sammen import sql
 from validation.thresholds import Thresholds
 
 
@@ -43,6 +44,36 @@ class Batch:
     dataset: str | None  # None for checks across datasets (freshness of a source)
     sql: str
     expectations: tuple[ExpectationSpec, ...]
+    parameters: dict[str, object] = field(default_factory=dict)  # bound to `sql`'s `$name`s
+
+
+# a dataset's deliveries of run $run_id against their previous one
+_DELIVERY_SQL = """
+        with deliveries as (
+            select run_id, status, rows_read,
+                   lag(rows_read) over (
+                       partition by regexp_extract(lower(file_name), '__[0-9]{8}(.*)$', 1)
+                       order by extract_date, modified_at, file_name
+                   ) as previous_rows
+            from ledger.files
+            where dataset = $dataset and status = 'loaded'
+        )
+        select rows_read, previous_rows, rows_read / previous_rows::double as rows_ratio
+        from deliveries
+        where run_id = $run_id and previous_rows > 0
+"""
+
+# source $source's latest extract against the run date $today and the freshest source
+_FRESHNESS_SQL = """
+        with latest as (
+            select source, max(extract_date) as latest_extract
+            from ledger.files where status = 'loaded' group by source
+        )
+        select latest_extract,
+               date_diff('day', latest_extract, $today) as extract_age_days,
+               date_diff('day', latest_extract, (select max(latest_extract) from latest)) as lag_days
+        from latest where source = $source
+"""
 
 
 def plan_batches(con: duckdb.DuckDBPyConnection, run_id: str, today: dt.date,
@@ -127,7 +158,7 @@ def _survey_batch(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, relati
     judged = [(name, low, high) for name, low, high in thresholds.mean_score
               if counts.get(name, 0) >= thresholds.min_rows_for_distribution]
     select = ", ".join(
-        f"case when instrument = '{name}' then score end as {name}_score" for name, _, _ in judged
+        f"case when instrument = {sql.literal(name)} then score end as {name}_score" for name, _, _ in judged
     ) or "null as nothing"
     expectations = tuple(
         _mean("surveys", f"mean_{name}_score", f"{name}_score", (low, high)) for name, low, high in judged
@@ -151,26 +182,12 @@ def delivery_batches(con: duckdb.DuckDBPyConnection, run_id: str,
     for dataset in datasets:
         if dataset in thresholds.rows_ratio_exempt or dataset not in CONTRACTS:
             continue
-        sql = f"""
-            with deliveries as (
-                select run_id, status, rows_read,
-                       lag(rows_read) over (
-                           partition by regexp_extract(lower(file_name), '__[0-9]{{8}}(.*)$', 1)
-                           order by extract_date, modified_at, file_name
-                       ) as previous_rows
-                from ledger.files
-                where dataset = '{dataset}' and status = 'loaded'
-            )
-            select rows_read, previous_rows, rows_read / previous_rows::double as rows_ratio
-            from deliveries
-            where run_id = '{_quote(run_id)}' and previous_rows > 0
-        """
         expectation = ExpectationSpec(
             "ExpectColumnValuesToBeBetween",
             {"column": "rows_ratio", "min_value": thresholds.min_rows_ratio},
             _meta(dataset, "rows_vs_previous_delivery", "completeness", "row_count"),
         )
-        batches.append(Batch(f"{dataset}.delivery", dataset, sql, (expectation,)))
+        batches.append(Batch(f"{dataset}.delivery", dataset, _DELIVERY_SQL, (expectation,), {"dataset": dataset, "run_id": run_id}))
     return batches
 
 
@@ -193,16 +210,6 @@ def freshness_batches(con: duckdb.DuckDBPyConnection, today: dt.date,
         "select distinct source from ledger.files where status = 'loaded' order by 1").fetchall()]
     batches = []
     for source in sources:
-        sql = f"""
-            with latest as (
-                select source, max(extract_date) as latest_extract
-                from ledger.files where status = 'loaded' group by source
-            )
-            select latest_extract,
-                   date_diff('day', latest_extract, date '{today.isoformat()}') as extract_age_days,
-                   date_diff('day', latest_extract, (select max(latest_extract) from latest)) as lag_days
-            from latest where source = '{_quote(source)}'
-        """
         # the words a failing check is explained with (`{observed}`: GX's observed maximum)
         datasets = ", ".join(datasets_of(source))
         expectations = (
@@ -217,7 +224,7 @@ def freshness_batches(con: duckdb.DuckDBPyConnection, today: dt.date,
                             | {"explain": f"{source}: its latest extract is {{observed}} days older than the "
                                           f"freshest source's (limit {thresholds.max_source_lag_days} days)"}),
         )
-        batches.append(Batch(f"{source}.freshness", None, sql, expectations))
+        batches.append(Batch(f"{source}.freshness", None, _FRESHNESS_SQL, expectations, {"source": source, "today": today}))
     return batches
 
 
@@ -238,7 +245,3 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
         "select table_schema, table_name from information_schema.tables "
         "where table_catalog = current_database()").fetchall()
     return {f"{schema}.{name}" for schema, name in rows}
-
-
-def _quote(text: str) -> str:
-    return text.replace("'", "''")

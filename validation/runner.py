@@ -50,7 +50,7 @@ class GxRunner:
                  run_time: dt.datetime) -> list[BatchCheckResult]:
         """Validate one batch; every expectation yields one BatchCheckResult."""
         try:
-            frame = con.sql(batch.sql).df()
+            frame = con.execute(batch.sql, batch.parameters).df()
             validation = self._batch_definition(batch.name).get_batch(
                 batch_parameters={"dataframe": frame}).validate(self._suite(batch), result_format=RESULT_FORMAT)
         except Exception as error:  # noqa: BLE001 - a broken check is an error result, not a crash

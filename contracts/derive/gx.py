@@ -20,6 +20,7 @@ from typing import Any
 from contracts.base import DatasetContract
 from contracts.columns import ColumnSpec
 from contracts.derive.checks import CheckSpec, contract_checks, is_identifier, stored_columns
+from sammen.sql import ident
 
 # Prefix of the computed boolean columns of a batch (one per reference / contract rule check).
 CHECK_COLUMN_PREFIX = "_check__"
@@ -67,9 +68,9 @@ def batch_query(
 
     References point to `<schema>.<target>`; targets named in `missing` (no such table yet) are
     left out, as `expectation_specs(..., missing=...)` leaves out their expectations."""
-    select = [f'"{column.name}"' for column in stored_columns(contract)]
+    select = [ident(column.name) for column in stored_columns(contract)]
     for check in _computed(contract, missing, home_config):
-        select.append(f'{_predicate(check, schema)} as "{check_column(check)}"')
+        select.append(f"{_predicate(check, schema)} as {ident(check_column(check))}")
     return f"select {', '.join(select)} from {table}"
 
 
@@ -146,7 +147,8 @@ def _predicate(check: CheckSpec, schema: str) -> str:
     if check.contract_rule is not None:
         return check.contract_rule.sql()
     target, column = check.params["dataset"], check.params["column"]
-    return f'("{column}" is null or "{column}" in (select "{column}" from {schema}.{target}))'
+    name = ident(column)
+    return f"({name} is null or {name} in (select {name} from {schema}.{target}))"
 
 
 def _meta(contract: type[DatasetContract], name: str, kind: str, rule: str,

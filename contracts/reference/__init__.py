@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 MUNICIPALITIES_CSV = Path(str(resources.files(__name__) / "municipalities.csv"))
 DEFAULT_PROGRAMMES_YAML = Path(str(resources.files(__name__) / "programmes.yaml"))
@@ -39,14 +40,38 @@ def programmes_file(home_config: Path | None = None) -> Path:
     return DEFAULT_PROGRAMMES_YAML
 
 
+class Programme(BaseModel):
+    """One entry of the programme catalogue. Keys beyond these are kept as written."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    code: str = Field(min_length=1)
+    title_en: str | None = None
+    title_da: str | None = None
+    description: str | None = None
+
+
+class ProgrammeCatalogue(BaseModel):
+    """programmes.yaml: a non-empty list `programmes` of entries with distinct codes (decision:
+    a code twice is refused, as the catalogue's order and titles would be ambiguous)."""
+
+    programmes: list[Programme] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct_codes(self) -> ProgrammeCatalogue:
+        codes = [entry.code for entry in self.programmes]
+        if twice := sorted({code for code in codes if codes.count(code) > 1}):
+            raise ValueError(f"code {', '.join(twice)} appears more than once")
+        return self
+
+
 @cache
 def _programmes(path: Path) -> tuple[dict[str, str], ...]:
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = document.get("programmes") or []
-    codes = [entry.get("code") for entry in entries]
-    if not codes or not all(isinstance(code, str) and code for code in codes):
-        raise ValueError(f"{path}: programme catalogue needs a list 'programmes' of entries with 'code'")
-    return tuple(entries)
+    try:
+        catalogue = ProgrammeCatalogue.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except ValidationError as error:
+        where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}" for e in error.errors())
+        raise ValueError(f"{path}: programme catalogue needs a list 'programmes' of entries with 'code' ({where})") from None
+    return tuple(entry.model_dump(exclude_none=True) for entry in catalogue.programmes)
 
 
 def programmes(home_config: Path | None = None) -> tuple[dict[str, str], ...]:

@@ -6,11 +6,16 @@ import datetime as dt
 import hashlib
 import hmac
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
-from helpers.ingestion import VALID, csv_text, deliver, new_home, rows, run
+from helpers.ingestion import VALID, csv_text, deliver, new_home, query, rows, run
 
+from ingestion import ingest
 from ingestion.ledger import CutoffError, compute_cutoff
 from sammen.cli import main
+from sammen.home import Home
+from sammen.settings import Settings
 
 CPR = "0101901234"
 
@@ -89,6 +94,42 @@ def test_pseudonymise_rejects_malformed_cpr_naming_rows_not_values(tmp_path, cap
     err = capsys.readouterr().err
     assert "rows 1, 3" in err and "3201901234" not in err and "12345" not in err
     assert not target.exists()
+
+
+def test_paths_with_quotes_go_through_ingest_checks_and_pseudonymise(tmp_path, capsys):
+    # GIVEN a home under folders named with both SQL quote characters, and files that take each
+    # reader: UTF-8 CSV (fast path), cp1252 CSV (transcoded copy), Parquet
+    home = Home.at(tmp_path / "o'brien" / 'a"b').ensure()
+    deliver(home, "sessions__20250301.csv", sessions(*[{"session_id": f"T{i}"} for i in range(3)]),
+            encoding="cp1252")  # site "Nørrebro"
+    deliver(home, "attendance__20250301.csv", csv_text(rows("attendance")))
+    contacts = home.landing_for("region") / "outpatient_contacts__20250301.parquet"
+    pq.write_table(pa.Table.from_pylist(rows("outpatient_contacts")), contacts)
+    # WHEN they are ingested with the batch (GX) checks
+    report = ingest(home, Settings())
+    # THEN every file is read and loaded (bad rows only quarantined), nothing fails on SQL
+    assert sorted(f.status for f in report.files) == ["loaded"] * 3, [f.reason for f in report.files]
+    assert query(home, "select count(*) from resolved.sessions") == [(3,)]
+    assert query(home, "select count(*) from raw.outpatient_contacts") == [(1,)]
+    # and pseudonymise reads and writes files named with quotes
+    key_file = home.root / "k'ey"
+    key_file.write_text("k")
+    source, target = home.root / "o'brien.csv", home.root / 'a"b.csv'
+    source.write_text("cpr,x\n0101901234,1\n")
+    assert main(["pseudonymise", "--key-file", str(key_file), "--cpr-column", "cpr", str(source), str(target)]) == 0
+    assert target.read_text().splitlines()[1] == hmac.new(b"k", CPR.encode(), hashlib.sha256).hexdigest() + ",1"
+
+
+def test_pseudonymise_takes_a_key_longer_than_one_sha256_block(tmp_path):
+    # RFC 2104: a key longer than the 64-byte block is hashed first (hmac.new does so)
+    key = bytes(range(1, 101))
+    key_file = tmp_path / "key"
+    key_file.write_bytes(key)
+    source, target = tmp_path / "in.csv", tmp_path / "out.parquet"
+    source.write_text("cpr\n010190-1234\n")
+    assert main(["pseudonymise", "--key-file", str(key_file), "--cpr-column", "cpr", str(source), str(target)]) == 0
+    assert pq.read_table(target).column("person_key").to_pylist() == [
+        hmac.new(key, CPR.encode(), hashlib.sha256).hexdigest()]
 
 
 def test_pseudonymise_has_no_key_option():

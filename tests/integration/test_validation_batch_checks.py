@@ -168,7 +168,7 @@ def test_a_change_set_is_compared_with_change_sets_not_with_full_extracts(tmp_pa
 
     def ratios(run_id: str) -> list[float]:
         batches = delivery_batches(con, run_id, Thresholds())
-        return [row[2] for batch in batches for row in con.execute(batch.sql).fetchall()]
+        return [row[2] for batch in batches for row in con.execute(batch.sql, batch.parameters).fetchall()]
 
     # WHEN the first change set is judged THEN it has no earlier change set to be compared with
     assert ratios("r2") == []
