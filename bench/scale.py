@@ -29,6 +29,8 @@ from pathlib import Path
 
 import duckdb
 
+from sammen.database import scalar
+
 SCALES = {"S": 2_000, "M": 100_000, "L": 1_500_000}
 SEED = 7
 STAGES = ("reference", "ingest", "transform", "publish", "nightly increment", "nothing new")
@@ -144,7 +146,7 @@ def _is_utf8(path: Path) -> bool:
 
 def _count(home: Path, sql: str) -> int:
     with duckdb.connect(str(home / "warehouse" / "sammen.duckdb"), read_only=True) as con:
-        return int(con.execute(sql).fetchone()[0] or 0)
+        return int(scalar(con, sql) or 0)
 
 
 def _loaded_since(home: Path, file_id: int) -> int:
@@ -159,7 +161,7 @@ def _mart_rows(home: Path) -> int:
     with duckdb.connect(str(home / "warehouse" / "sammen.duckdb"), read_only=True) as con:
         tables = [name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
-        return sum(con.execute(f'select count(*) from marts."{name}"').fetchone()[0] for name in tables)
+        return sum(scalar(con, f'select count(*) from marts."{name}"') for name in tables)
 
 
 def _published_rows(home: Path) -> int:

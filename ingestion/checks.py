@@ -36,6 +36,7 @@ from contracts.messages import WRITTEN_AS
 from contracts.reference import allowed_values
 from ingestion import cpr
 from ingestion.reader import SOURCE_TABLE, SourceTable
+from sammen.database import scalar
 
 CHECK_TABLE = "_chk"  # a view over CHECK_DATA with `_row_number`
 CHECK_DATA = "_chk_t"
@@ -163,7 +164,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTa
 
 
 def _keeps_order(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
-    if con.execute("select current_setting('threads')").fetchone()[0] == 1:
+    if scalar(con, "select current_setting('threads')") == 1:
         return True
     explained = "\n".join(str(row[1]) for row in con.execute("explain " + sql).fetchall())
     return "BATCH_CREATE_TABLE_AS" in explained

@@ -26,6 +26,7 @@ import duckdb
 
 from ingestion import cpr
 from ingestion.reader import SOURCE_TABLE, FileRejected, read_source
+from sammen.database import scalar
 
 _BLOCK = 64
 _SHOWN = 10
@@ -73,16 +74,16 @@ def pseudonymise(key_file: Path, cpr_column: str, source: Path, target: Path) ->
         if "person_key" in table.columns:
             raise PseudonymiseError(f"{source.name} already has a person_key column")
         if table.field_count_known:
-            bad = con.execute(f"select list(_row_number order by _row_number) from {SOURCE_TABLE} where not _fields_ok").fetchone()[0]
+            bad = scalar(con, f"select list(_row_number order by _row_number) from {SOURCE_TABLE} where not _fields_ok")
             if bad:
                 raise PseudonymiseError(f"rows with the wrong number of fields: {_rows(bad)}")
         value = f"nullif(trim(cast({table.columns[wanted]} as varchar)), '')"
         digits = f"replace({value}, '-', '')"
         valid = f"(regexp_full_match({value}, '\\d{{6}}-?\\d{{4}}') and {cpr.sql_valid_ddmmyy(digits)})"
-        bad = con.execute(
+        bad = scalar(con,
             f"select list({table.row_number} order by {table.row_number}) from {SOURCE_TABLE} "
             f"where {value} is not null and not {valid}"
-        ).fetchone()[0]
+        )
         if bad:
             raise PseudonymiseError(f"column {cpr_column}: not a CPR number (DDMMYY-SSSS or DDMMYYSSSS) in rows {_rows(bad)}")
         columns = [
@@ -94,7 +95,7 @@ def pseudonymise(key_file: Path, cpr_column: str, source: Path, target: Path) ->
         options = "format parquet" if target.suffix.lower() == ".parquet" else "format csv, header true, delimiter ','"
         target.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"copy ({query}) to '{_sql_path(target)}' ({options})", {"inner": inner, "outer": outer})
-        return con.execute(f"select count(*) from {SOURCE_TABLE}").fetchone()[0]
+        return scalar(con, f"select count(*) from {SOURCE_TABLE}")
     finally:
         con.close()
 

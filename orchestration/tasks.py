@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sammen.database import scalar
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
@@ -82,10 +83,10 @@ def _ledger_rows(warehouse: Path, source: str | None = None) -> list[dict[str, A
     if not warehouse.exists():
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        exists = con.execute(
+        exists = scalar(con,
             "select count(*) from information_schema.tables "
             "where table_schema = 'ledger' and table_name = 'files'"
-        ).fetchone()[0]
+        )
         if not exists:
             return []
         query = (

@@ -29,7 +29,14 @@ from pathlib import Path
 import duckdb
 
 from sammen import erasure
-from sammen.database import connect, dbt_environment, out_of_memory_message, spill_folder
+from sammen.database import (
+    connect,
+    dbt_environment,
+    one,
+    out_of_memory_message,
+    scalar,
+    spill_folder,
+)
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
@@ -174,12 +181,12 @@ def _deliveries(home: Home, settings: Settings) -> str | None:
     grows, so a new load, and with it any erasure of a withdrawn person, changes this); None for a
     warehouse without a ledger (written by other means: always built)."""
     with connect(home, settings, stage="transform", read_only=True) as connection:
-        if not connection.execute("select count(*) from information_schema.tables "
-                                  "where table_schema = 'ledger' and table_name = 'files'").fetchone()[0]:
+        if not scalar(connection, "select count(*) from information_schema.tables "
+                                  "where table_schema = 'ledger' and table_name = 'files'"):
             return None
-        count, highest = connection.execute(
+        count, highest = one(connection,
             "select count(*), coalesce(max(file_id), 0) from ledger.files where status = 'loaded'"
-        ).fetchone()
+        )
     return f"{count}:{highest}"
 
 
