@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -93,10 +94,11 @@ def synthesised(root: Path, scale: str, log: Path) -> dict:
 def deliveries(landing: Path) -> tuple[list[Path], list[Path]]:
     """(history, increment): per source, the files of its earliest extract date, and the rest.
     Manifests travel with their file."""
-    history, increment = [], []
+    history: list[Path] = []
+    increment: list[Path] = []
     for source in sorted(path for path in landing.iterdir() if path.is_dir()):
         files = sorted(path for path in source.iterdir() if not path.name.endswith(".manifest.json"))
-        dates = {path: re.search(r"__(\d{8})", path.name).group(1) for path in files}
+        dates = {path: re.findall(r"__(\d{8})", path.name)[0] for path in files}
         first = min(dates.values())
         for path in files:
             (history if dates[path] == first else increment).append(path)
@@ -184,7 +186,7 @@ def run_scale(root: Path, scale: str, progress=print) -> tuple[list[Measure], di
     sammen = sammen_command()
     measures: list[Measure] = []
 
-    def measure(stage: str, command: list[str], rows: callable) -> None:
+    def measure(stage: str, command: list[str], rows: Callable[[], int]) -> None:
         progress(f"    {scale} {stage} ...")
         seconds, rss = timed(command, log)
         measures.append(Measure(scale, persons, stage, round(seconds, 2), rss, rows(), parts=_parts(log)))

@@ -299,8 +299,8 @@ def _parse_text(
         whens += [f"when {quote_literal(w)} then false" for w in sorted(FALSE_WORDS)]
         return f"case {lowered} {' '.join(whens)} end", "type", f"not {_type_words(spec)}"
     if kind is Kind.ENUM:
-        whens = " ".join(f"when {quote_literal(e.lower())} then {quote_literal(e)}" for e in spec.enum_values or ())
-        return f"case {lowered} {whens} end", "enum", "not one of: " + ", ".join(spec.enum_values or ())
+        cases = " ".join(f"when {quote_literal(e.lower())} then {quote_literal(e)}" for e in spec.enum_values or ())
+        return f"case {lowered} {cases} end", "enum", "not one of: " + ", ".join(spec.enum_values or ())
     if kind is Kind.SECTORS:
         tokens = f"list_transform(string_split({v}, '|'), t -> lower(trim(t, {_WHITESPACE})))"
         allowed = ", ".join(quote_literal(e) for e in spec.enum_values or ())

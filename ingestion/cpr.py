@@ -57,7 +57,7 @@ def is_cpr_like(text: str) -> bool:
 def is_cpr_number(text: str) -> bool:
     """Is `text` (trimmed) exactly one CPR number, `DDMMYY-SSSS` or `DDMMYYSSSS`?"""
     match = _CPR_FORMAT.match(text.strip())
-    return bool(match) and valid_ddmmyy(match.group(1))
+    return match is not None and valid_ddmmyy(match.group(1))
 
 
 def sql_valid_ddmmyy(digits: str) -> str:

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from contracts import contract_for
+from contracts.base import DatasetContract
 from ingestion import cpr
 from ingestion.checks import (
     CHECK_DATA,
@@ -166,7 +167,7 @@ def evaluate(
     return result
 
 
-def _empty_as_header_only(path: Path, fmt: str, contract: type, scratch: Path) -> Path:
+def _empty_as_header_only(path: Path, fmt: str, contract: type[DatasetContract], scratch: Path) -> Path:
     """Decision (issue 14): a CSV of 0 bytes is an empty delivery, accepted with a warning like a
     file with a header and no rows; it is read as the contract's header alone (the fingerprint,
     the archive and the ledger keep the delivered file)."""
@@ -328,7 +329,7 @@ def _count_checks(
     con: duckdb.DuckDBPyConnection, plan: CheckPlan, result: Evaluation, total: int, fields_ok: int, duplicates: bool
 ) -> None:
     counts = ", ".join(f"count(*) filter (where {c.flag})" for c in plan.checks)
-    failures = con.execute(f"select {counts} from {FLAGS_TABLE}").fetchone() if counts else ()
+    failures = one(con, f"select {counts} from {FLAGS_TABLE}") if counts else ()
     for check, failed in zip(plan.checks, failures, strict=True):
         checked = total if check.name == "field_count" else fields_ok
         result.checks.append(CheckResult("row", result.dataset, check.name, check.check_kind,

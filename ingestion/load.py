@@ -183,7 +183,7 @@ def _take_file(
     """Settled files only: a file is taken when its manifest announces its bytes or its bytes were
     left alone for the settle interval, and then only as one snapshot (see `take_snapshot`).
     Returns None when the file waits in landing for a later run (with a message saying why)."""
-    aged = settled_by_age(file.found, settings.settle_seconds)
+    aged = settled_by_age(file.found or file.path.lstat(), settings.settle_seconds)
     if not aged and not file.has_manifest:
         progress.say(_waiting(file, f"written less than {settings.settle_seconds:g} s ago and no manifest"))
         return None

@@ -181,8 +181,9 @@ def erase_withdrawn(con: duckdb.DuckDBPyConnection, datasets: set[str] | None = 
     erased = 0
     for dataset, contract in CONTRACTS.items():
         if dataset in datasets and _has_person(contract):
-            group = list(contract.natural_key) or [getattr(contract, "replaced_per", None)]
-            if group != [None]:
+            replaced_per = getattr(contract, "replaced_per", None)
+            group = list(contract.natural_key) or ([replaced_per] if replaced_per else [])
+            if group:
                 erased += _erase_superseded(con, dataset, ", ".join(group), withdrawn)
             erased += _deleted(con, f"delete from raw.{dataset} where person_key in ({withdrawn})")
     for dataset, column, target, key in followed:

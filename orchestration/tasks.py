@@ -113,7 +113,7 @@ def _call_ingest(source: str, settings: Settings, progress: Progress) -> tuple[A
     # every entry of the folder, not only data files: ingestion records links, FIFOs, devices,
     # sockets and directories itself (once), and never follows or opens them
     folder = home().landing_for(source)
-    own = sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
+    own: list[str | Path] = sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
     return ingestion.ingest(home(), settings, progress, files=own), True
 
 

@@ -77,7 +77,8 @@ def recent(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[RunRecord]:
     rows = con.execute(
         f"select run_id, started_at, finished_at, cutoff, status, {', '.join(COUNTS)} "
         "from ledger.runs order by started_at desc limit ?", [limit]).fetchall()
-    return [RunRecord(*row[:5], dict(zip(COUNTS, row[5:], strict=True))) for row in rows]
+    return [RunRecord(run_id, started, finished, cutoff, status, dict(zip(COUNTS, counts, strict=True)))
+            for run_id, started, finished, cutoff, status, *counts in rows]
 
 
 def as_dict(record: RunRecord) -> dict[str, Any]:

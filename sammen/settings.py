@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
@@ -137,6 +138,6 @@ class Settings:
             )
         return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with the non-None values of `changes` applied."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

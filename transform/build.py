@@ -25,6 +25,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -221,7 +222,7 @@ class _State:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.saved = json.loads(path.read_text()) if path.exists() else None
+        self.saved: dict[str, Any] | None = json.loads(path.read_text()) if path.exists() else None
 
     @property
     def cutoff(self) -> str:
@@ -241,7 +242,8 @@ class _State:
     def up_to_date(self, variables: dict[str, object], cutoff: dt.date, deliveries: str | None) -> bool:
         """The last build ran on the same deliveries with the same cutoff, vars and project."""
         return (
-            self.allows_nightly(variables, cutoff)
+            self.saved is not None
+            and self.allows_nightly(variables, cutoff)
             and self.saved["cutoff"] == cutoff.isoformat()
             and deliveries is not None
             and self.saved.get("deliveries") == deliveries

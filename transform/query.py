@@ -34,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 
+from sammen.database import ConfigValue
 from sammen.home import Home
 from sammen.settings import Settings
 
@@ -80,7 +81,7 @@ def connect(home: Home, settings: Settings) -> duckdb.DuckDBPyConnection:
         raise QueryError(
             f"no marts database at {home.marts_db}: run `sammen transform` (or `sammen run`) first"
         )
-    config = {
+    config: dict[str, ConfigValue] = {
         "enable_external_access": False,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
