@@ -28,7 +28,6 @@ import datetime as dt
 import os
 import secrets
 import tempfile
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -69,14 +68,12 @@ from ingestion.purge import purge_restricted, restrict, restricted_folder
 from ingestion.report import FileOutcome, IngestReport
 from ingestion.resolve import WITHDRAWALS, erasable_with, erase_withdrawn, resolve
 from sammen.database import connect, scalar
+from sammen.faults import pause_point
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
 from sammen.settings import Settings
 
-# Test hooks (tests/integration/test_ingestion_atomicity.py): pause inside the load transaction.
-PAUSE_ENV = "SAMMEN_TEST_PAUSE_IN_LOAD"
-PAUSE_MARKER_ENV = "SAMMEN_TEST_PAUSE_MARKER"
 REASON_DETAILS = 20
 
 
@@ -443,7 +440,7 @@ def _record_loaded(
         con.execute("update ledger.files set rows_loaded = ?, rows_quarantined = ?, reason = ? where file_id = ?",
                     [loaded, quarantined, reason, file_id])
         record_checks(con, run_id, _with_file(evaluation.checks, file_id))
-        _pause_for_tests()
+        pause_point("ingest.load")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -472,15 +469,6 @@ def _reason_text(file: DeliveredFile, reason: str | None, details: list[str] | N
         lines += ["", f"First problems found (up to {REASON_DETAILS}):", *("  " + d for d in details)]
     lines += ["", "Check a corrected file with `sammen check FILE` before delivering it again."]
     return "\n".join(lines)
-
-
-def _pause_for_tests() -> None:
-    seconds = os.environ.get(PAUSE_ENV)
-    if not seconds:
-        return
-    if marker := os.environ.get(PAUSE_MARKER_ENV):
-        Path(marker).write_text("in transaction\n", encoding="utf-8")
-    time.sleep(float(seconds))
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
