@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import duckdb
 import pyarrow as pa
 import pytest
 import yaml
@@ -99,7 +100,6 @@ def test_gx_batch_computes_rules_and_references_with_the_contracts_sql():
 
 
 def test_gx_batch_query_runs_in_duckdb():
-    duckdb = pytest.importorskip("duckdb")
     con = duckdb.connect()
     con.execute("create schema resolved")
     for name, contract in CONTRACTS.items():
