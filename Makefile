@@ -11,7 +11,7 @@ SEED ?= 7
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup system-deps demo test test-unit test-integration test-spec test-acceptance lint bench airflow clean
+.PHONY: setup system-deps demo test test-unit test-integration test-spec test-acceptance lint typecheck bench airflow clean
 
 ## setup: create .venv and install the project with uv (idempotent: redone only when pyproject.toml changes)
 setup: $(STAMP)
@@ -37,6 +37,7 @@ demo: setup
 test: setup system-deps
 	@bash scripts/ensure-services.sh
 	$(BIN)/ruff check .
+	@$(MAKE) --no-print-directory typecheck
 	$(BIN)/pytest
 
 test-unit: setup
@@ -54,6 +55,10 @@ test-acceptance: setup system-deps
 lint: setup
 	$(BIN)/ruff check .
 
+## typecheck: mypy over the project's packages (configuration: [tool.mypy] in pyproject.toml)
+typecheck: setup
+	$(BIN)/mypy
+
 ## bench: speed and scale measurements, written to docs/benchmarks.md
 bench: setup
 	$(BIN)/python -m bench
@@ -63,4 +68,4 @@ airflow: setup
 	@bash scripts/airflow-local.sh $(HOME_DIR)
 
 clean:
-	rm -rf $(HOME_DIR) .pytest_cache .ruff_cache dbt_project/target dbt_project/logs
+	rm -rf $(HOME_DIR) .pytest_cache .ruff_cache .mypy_cache dbt_project/target dbt_project/logs

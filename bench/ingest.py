@@ -31,6 +31,7 @@ import duckdb
 import ingestion
 from bench.docs import machine, write_section
 from ingestion.reader import CSV_BUFFER_SIZE
+from sammen.database import scalar
 from sammen.progress import Progress
 from sammen.settings import Settings
 
@@ -98,8 +99,8 @@ def ingest(path: Path, work: Path) -> tuple[float, dict[str, float], int]:
     assert not report.failed_files, str(report)
     with duckdb.connect(str(home / "warehouse" / "sammen.duckdb"), read_only=True) as con:
         # row numbers are the file's: contact C<i> is data row i + 1
-        wrong = con.execute(f"select count(*) from raw.{DATASET} "
-                            "where _row_number <> cast(substr(contact_id, 2) as bigint) + 1").fetchone()[0]
+        wrong = scalar(con, f"select count(*) from raw.{DATASET} "
+                            "where _row_number <> cast(substr(contact_id, 2) as bigint) + 1")
     assert wrong == 0, f"{wrong} rows carry a wrong row number"
     return elapsed, dict(progress.timings), report.rows_loaded
 

@@ -20,6 +20,7 @@ import time
 import duckdb
 
 from sammen import linkage
+from sammen.database import scalar
 
 KEY = b"sammen synthetic partnership key (not a real key)"
 FIRST = 1_000_000_000
@@ -28,19 +29,19 @@ FIRST = 1_000_000_000
 def sql_hmac(con: duckdb.DuckDBPyConnection, count: int) -> str:
     """The former SQL: SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)), key of at most 64 bytes."""
     block = KEY.ljust(64, b"\0")
-    return con.execute(
-        "select max(sha256($outer || unhex(sha256($inner || encode(cast(n as varchar)))))) "
+    return scalar(
+        con, "select max(sha256($outer || unhex(sha256($inner || encode(cast(n as varchar)))))) "
         "from range($first, $first + $count) as numbers(n)",
         {"outer": bytes(b ^ 0x5C for b in block), "inner": bytes(b ^ 0x36 for b in block),
          "first": FIRST, "count": count},
-    ).fetchone()[0]
+    )
 
 
 def library_hmac(con: duckdb.DuckDBPyConnection, count: int) -> str:
-    return con.execute(
-        f"select max({linkage.FUNCTION}(cast(n as varchar))) from range($first, $first + $count) as numbers(n)",
+    return scalar(
+        con, f"select max({linkage.FUNCTION}(cast(n as varchar))) from range($first, $first + $count) as numbers(n)",
         {"first": FIRST, "count": count},
-    ).fetchone()[0]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from sammen.database import scalar
+
 
 def load(database: Path, files: list[Path]) -> int:
     rows = 0
@@ -22,7 +24,7 @@ def load(database: Path, files: list[Path]) -> int:
         for number, path in enumerate(files):
             reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
             con.execute(f"create table t{number} as select * from {reader}(?)", [str(path)])
-            rows += con.execute(f"select count(*) from t{number}").fetchone()[0]
+            rows += scalar(con, f"select count(*) from t{number}")
     return rows
 
 

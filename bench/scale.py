@@ -24,12 +24,14 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 
 from sammen import sql
+from sammen.database import scalar
 
 SCALES = {"S": 2_000, "M": 100_000, "L": 1_500_000}
 SEED = 7
@@ -93,10 +95,11 @@ def synthesised(root: Path, scale: str, log: Path) -> dict:
 def deliveries(landing: Path) -> tuple[list[Path], list[Path]]:
     """(history, increment): per source, the files of its earliest extract date, and the rest.
     Manifests travel with their file."""
-    history, increment = [], []
+    history: list[Path] = []
+    increment: list[Path] = []
     for source in sorted(path for path in landing.iterdir() if path.is_dir()):
         files = sorted(path for path in source.iterdir() if not path.name.endswith(".manifest.json"))
-        dates = {path: re.search(r"__(\d{8})", path.name).group(1) for path in files}
+        dates = {path: re.findall(r"__(\d{8})", path.name)[0] for path in files}
         first = min(dates.values())
         for path in files:
             (history if dates[path] == first else increment).append(path)
@@ -146,7 +149,7 @@ def _is_utf8(path: Path) -> bool:
 
 def _count(home: Path, query: str, parameters: list[object] | None = None) -> int:
     with duckdb.connect(str(home / "warehouse" / "sammen.duckdb"), read_only=True) as con:
-        return int(con.execute(query, parameters or []).fetchone()[0] or 0)
+        return int(scalar(con, query, parameters or []) or 0)
 
 
 def _loaded_since(home: Path, file_id: int) -> int:
@@ -161,7 +164,7 @@ def _mart_rows(home: Path) -> int:
     with duckdb.connect(str(home / "warehouse" / "sammen.duckdb"), read_only=True) as con:
         tables = [name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
-        return sum(con.execute(f"select count(*) from {sql.ident('marts', name)}").fetchone()[0] for name in tables)
+        return sum(scalar(con, f"select count(*) from {sql.ident('marts', name)}") for name in tables)
 
 
 def _published_rows(home: Path) -> int:
@@ -184,7 +187,7 @@ def run_scale(root: Path, scale: str, progress=print) -> tuple[list[Measure], di
     sammen = sammen_command()
     measures: list[Measure] = []
 
-    def measure(stage: str, command: list[str], rows: callable) -> None:
+    def measure(stage: str, command: list[str], rows: Callable[[], int]) -> None:
         progress(f"    {scale} {stage} ...")
         seconds, rss = timed(command, log)
         measures.append(Measure(scale, persons, stage, round(seconds, 2), rss, rows(), parts=_parts(log)))

@@ -167,7 +167,7 @@ class ColumnSpec:
             minimum=minimum,
             maximum=maximum,
             reference=spec.reference if spec else None,
-            description_da=(field.json_schema_extra or {}).get("da", "") if isinstance(field.json_schema_extra, dict) else "",
+            description_da=str((field.json_schema_extra or {}).get("da", "")) if isinstance(field.json_schema_extra, dict) else "",
         )
 
 

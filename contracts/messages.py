@@ -226,7 +226,7 @@ def file_message(rule: str, message: str, lang: Lang, params: dict[str, object] 
     texts = FILE_RULES.get(rule)
     if texts is None:
         return message, ""
-    values = {"where": _where(message, lang), "columns": "", "bad": "", "rows": "", "threshold": ""}
+    values: dict[str, object] = {"where": _where(message, lang), "columns": "", "bad": "", "rows": "", "threshold": ""}
     values |= {k: v for k, v in (params or {}).items() if v is not None}
     problem, todo = texts[lang]
     if rule == "quarantine_threshold" and not params:
@@ -259,6 +259,7 @@ def _row_params(contract: type[DatasetContract], column: str | None, lang: Lang)
 
 def _rule_params(rule: Rule) -> dict[str, object]:
     params: dict[str, object] = {f.name: getattr(rule, f.name) for f in fields(rule)}
-    if "ranges" in params:
-        params["ranges"] = ", ".join(f"{value} {low}-{high}" for value, low, high in params["ranges"])
+    ranges = params.get("ranges")
+    if isinstance(ranges, tuple):
+        params["ranges"] = ", ".join(f"{value} {low}-{high}" for value, low, high in ranges)
     return params

@@ -52,7 +52,7 @@ def build(source: str):
 
         @task(retries=0, map_index_template="{{ verdict_file }}")
         def verdict(file: dict) -> str:
-            get_current_context()["verdict_file"] = f"{file['source']}/{file['file']}"
+            get_current_context()["verdict_file"] = f"{file['source']}/{file['file']}"  # type: ignore[typeddict-unknown-key]  # the key map_index_template reads (Airflow's documented way)
             return tasks.check_verdict(file)
 
         verdict.expand(file=ingest())

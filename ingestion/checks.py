@@ -36,6 +36,7 @@ from contracts.messages import WRITTEN_AS
 from contracts.reference import allowed_values
 from ingestion.reader import SOURCE_TABLE, SourceTable
 from sammen import sql
+from sammen.database import scalar
 from sammen.identifiers import sql_candidate
 
 CHECK_TABLE = "_chk"  # a view over CHECK_DATA with `_row_number`
@@ -160,7 +161,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, plan: CheckPlan, source: SourceTa
 
 
 def _keeps_order(con: duckdb.DuckDBPyConnection, statement: str) -> bool:
-    if con.execute("select current_setting('threads')").fetchone()[0] == 1:
+    if scalar(con, "select current_setting('threads')") == 1:
         return True
     explained = "\n".join(str(row[1]) for row in con.execute("explain " + statement).fetchall())
     return "BATCH_CREATE_TABLE_AS" in explained
@@ -295,8 +296,8 @@ def _parse_text(
         whens += [f"when {sql.literal(w)} then false" for w in sorted(FALSE_WORDS)]
         return f"case {lowered} {' '.join(whens)} end", "type", f"not {_type_words(spec)}"
     if kind is Kind.ENUM:
-        whens = " ".join(f"when {sql.literal(e.lower())} then {sql.literal(e)}" for e in spec.enum_values or ())
-        return f"case {lowered} {whens} end", "enum", "not one of: " + ", ".join(spec.enum_values or ())
+        cases = " ".join(f"when {sql.literal(e.lower())} then {sql.literal(e)}" for e in spec.enum_values or ())
+        return f"case {lowered} {cases} end", "enum", "not one of: " + ", ".join(spec.enum_values or ())
     if kind is Kind.SECTORS:
         tokens = f"list_transform(string_split({v}, '|'), t -> lower(trim(t, {_WHITESPACE})))"
         allowed = ", ".join(sql.literal(e) for e in spec.enum_values or ())

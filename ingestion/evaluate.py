@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from contracts import contract_for
+from contracts.base import DatasetContract
 from ingestion import cpr
 from ingestion.checks import (
     CHECK_DATA,
@@ -42,6 +43,7 @@ from ingestion.reader import (
     read_source,
 )
 from sammen import sql
+from sammen.database import one, scalar
 from sammen.identifiers import sql_candidate, sql_confirmed
 
 QUARANTINE_TABLE = "_q"
@@ -141,7 +143,7 @@ def evaluate(
                 source = read_source(con, path, fmt, scratch)
                 plan = plan_checks(contract, source, home_config)
                 plan = run_checks(con, plan, source)
-            result.rows_read = con.execute(f"select count(*) from {CHECK_DATA}").fetchone()[0]
+            result.rows_read = scalar(con, f"select count(*) from {CHECK_DATA}")
             _check_cpr(con, source, result, f"select _row_number from {CHECK_TABLE} where _cpr")
             _check_field_size(con, result)
             if not result.rejected:
@@ -167,7 +169,7 @@ def evaluate(
     return result
 
 
-def _empty_as_header_only(path: Path, fmt: str, contract: type, scratch: Path) -> Path:
+def _empty_as_header_only(path: Path, fmt: str, contract: type[DatasetContract], scratch: Path) -> Path:
     """Decision (issue 14): a CSV of 0 bytes is an empty delivery, accepted with a warning like a
     file with a header and no rows; it is read as the contract's header alone (the fingerprint,
     the archive and the ledger keep the delivered file)."""
@@ -197,7 +199,7 @@ def read_delivered_manifest(path: Path, dataset: str) -> tuple[Manifest | None, 
 
 def _check_field_size(con: duckdb.DuckDBPyConnection, result: Evaluation) -> None:
     """A text field over the limit (`_long`, computed in the checks' one pass) rejects the file."""
-    first = con.execute(f"select min(_row_number) from {CHECK_TABLE} where _long").fetchone()[0]
+    first = scalar(con, f"select min(_row_number) from {CHECK_TABLE} where _long")
     if first is not None:
         rejection = field_size_rejection(first)
         result.fail(rejection.rule, rejection.check_kind, rejection.message)
@@ -238,15 +240,15 @@ def _file_checks(result: Evaluation, names: tuple[str, ...]) -> None:
 def _check_cpr(con: duckdb.DuckDBPyConnection, source: SourceTable, result: Evaluation, candidates: str) -> None:
     """Confirm candidate rows column by column; reject naming rows and columns, never values."""
     con.execute(f"create or replace temp table _cpr_rows as {candidates}")
-    if not con.execute("select count(*) from _cpr_rows").fetchone()[0]:
+    if not scalar(con, "select count(*) from _cpr_rows"):
         return
     hits: list[tuple[int, str, int]] = []
     labels = {ident: name for name, ident in source.columns.items()} | {"_extra": "(fields beyond the header)"}
     for ident in source.identifiers():
-        first, count = con.execute(
+        first, count = one(con,
             f"select min({source.row_number}), count(*) from {SOURCE_TABLE} "
             f"where {source.row_number} in (select * from _cpr_rows) and {sql_confirmed(f'cast({ident} as varchar)')}"
-        ).fetchone()
+        )
         if count:
             hits.append((first, labels.get(ident, ident), count))
     con.execute("drop table _cpr_rows")
@@ -281,14 +283,14 @@ def _quarantine(
     duplicates = bool(key) and key != ("person_key",)
     columns = ", ".join(key)
     present = f"_fields_ok and {' and '.join(f'{k} is not null' for k in key)}" if duplicates else "false"
-    total, fields_ok = con.execute(f"select count(*), count(*) filter (where _fields_ok) from {CHECK_TABLE}").fetchone()
+    total, fields_ok = one(con, f"select count(*), count(*) filter (where _fields_ok) from {CHECK_TABLE}")
     # does any key repeat? The keys' 64-bit hashes, sorted, compared with their neighbours: about
     # half the cost of counting distinct keys (a hash table of every key); a collision only sends
     # the file to the exact search below, which finds no repeated key then
-    repeated_hashes = duplicates and con.execute(
+    repeated_hashes = duplicates and scalar(con,
         f"select count(*) from (select h, lead(h) over (order by h) as following "
         f"from (select hash({columns}) as h from {CHECK_TABLE} where {present})) where h = following"
-    ).fetchone()[0] > 0
+    ) > 0
     # each check over the bad rows only (`_flags`: empty for a good file)
     parts = [
         f"select _row_number as row_number, {sql.literal(c.column)} as column_name, {sql.literal(c.name)} as rule, "
@@ -309,7 +311,7 @@ def _quarantine(
         con.execute(f"update {CHECK_DATA} set _bad = true where {plan.row_number} in "
                     f"(select row_number from {QUARANTINE_TABLE} where rule = 'duplicate_key')")
     _count_checks(con, plan, result, total, fields_ok, duplicates)
-    bad = con.execute(f"select count(distinct row_number) from {QUARANTINE_TABLE}").fetchone()[0]
+    bad = scalar(con, f"select count(distinct row_number) from {QUARANTINE_TABLE}")
     result.rows_quarantined = bad
     if result.rows_read and bad / result.rows_read > threshold:
         result.fail("quarantine_threshold", "conformance",
@@ -325,13 +327,13 @@ def _count_checks(
     con: duckdb.DuckDBPyConnection, plan: CheckPlan, result: Evaluation, total: int, fields_ok: int, duplicates: bool
 ) -> None:
     counts = ", ".join(f"count(*) filter (where {c.flag})" for c in plan.checks)
-    failures = con.execute(f"select {counts} from {FLAGS_TABLE}").fetchone() if counts else ()
+    failures = one(con, f"select {counts} from {FLAGS_TABLE}") if counts else ()
     for check, failed in zip(plan.checks, failures, strict=True):
         checked = total if check.name == "field_count" else fields_ok
         result.checks.append(CheckResult("row", result.dataset, check.name, check.check_kind,
                                          check.column, checked, failed))
     if duplicates:
-        failed = con.execute(f"select count(*) from {QUARANTINE_TABLE} where rule = 'duplicate_key'").fetchone()[0]
+        failed = scalar(con, f"select count(*) from {QUARANTINE_TABLE} where rule = 'duplicate_key'")
         result.checks.append(CheckResult("row", result.dataset, "duplicate_key", "plausibility",
                                          ",".join(plan.contract.natural_key), fields_ok, failed))
 

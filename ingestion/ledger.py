@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from contracts import CONTRACTS, DatasetContract
+from sammen.database import scalar
 from sammen.home import SOURCES, Home
 
 LEDGER_DDL = (
@@ -153,9 +154,9 @@ def compute_cutoff(home: Home | str | Path) -> dt.date:
 
 
 def _has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(
+    return bool(scalar(con,
         "select count(*) from information_schema.tables where table_schema = 'ledger' and table_name = 'files'"
-    ).fetchone()[0])
+    ))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ import datetime as dt
 import os
 import secrets
 import tempfile
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,15 +67,13 @@ from ingestion.ledger import CheckResult, ensure_schema, record_checks, table_co
 from ingestion.purge import purge_restricted, restrict, restricted_folder
 from ingestion.report import FileOutcome, IngestReport
 from ingestion.resolve import WITHDRAWALS, erasable_with, erase_withdrawn, resolve
-from sammen.database import connect
+from sammen.database import connect, scalar
+from sammen.faults import pause_point
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
 from sammen.settings import Settings
 
-# Test hooks (tests/integration/test_ingestion_atomicity.py): pause inside the load transaction.
-PAUSE_ENV = "SAMMEN_TEST_PAUSE_IN_LOAD"
-PAUSE_MARKER_ENV = "SAMMEN_TEST_PAUSE_MARKER"
 REASON_DETAILS = 20
 
 
@@ -148,11 +145,11 @@ def _record_refused(
     entry stays in landing, so later runs see it again); orphan and temporary names: a message."""
     for entry in landing.refused:
         name = redacted_name(entry.name)
-        known = con.execute(
+        known = scalar(con,
             """select count(*) from ledger.files where source = ? and file_name = ? and status = 'rejected'
                and stored_as is null and reason = ?""",
             [entry.source, name, entry.reason],
-        ).fetchone()[0]
+        )
         if not known:
             outcome = _record_left_in_place(con, entry, name, report.run_id)
             report.files.append(outcome)
@@ -183,7 +180,7 @@ def _take_file(
     """Settled files only: a file is taken when its manifest announces its bytes or its bytes were
     left alone for the settle interval, and then only as one snapshot (see `take_snapshot`).
     Returns None when the file waits in landing for a later run (with a message saying why)."""
-    aged = settled_by_age(file.found, settings.settle_seconds)
+    aged = settled_by_age(file.found or file.path.lstat(), settings.settle_seconds)
     if not aged and not file.has_manifest:
         progress.say(_waiting(file, f"written less than {settings.settle_seconds:g} s ago and no manifest"))
         return None
@@ -246,7 +243,7 @@ def _ingest_file(
     # duplicate or an interrupted move, so only such a file waits for its hash before anything
     # else; any other is evaluated while its hash is computed beside DuckDB's read.
     size = file.found.st_size if file.found else file.bytes_path.stat().st_size
-    if con.execute("select count(*) from ledger.files where bytes = ?", [size]).fetchone()[0]:
+    if scalar(con, "select count(*) from ledger.files where bytes = ?", [size]):
         facts = hashing.result()
         finished = _finish_interrupted(con, home, file, facts)
         if finished is not None:
@@ -332,7 +329,7 @@ def _finish_interrupted(
 
 
 def _next_file_id(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("select coalesce(max(file_id), 0) + 1 from ledger.files").fetchone()[0]
+    return scalar(con, "select coalesce(max(file_id), 0) + 1 from ledger.files")
 
 
 def _insert_file_row(
@@ -403,7 +400,7 @@ def _record_loaded(
     file_id = _next_file_id(con)
     target = _stored_as(home, home.archive, file, file_id)
     columns = ", ".join(column for column, _ in table_columns(contract, resolved=False)[:-2])
-    withdrawals = con.execute(f"select count(*) from raw.{WITHDRAWALS}").fetchone()[0]
+    withdrawals = scalar(con, f"select count(*) from raw.{WITHDRAWALS}")
     erasable = erasable_with(name.dataset) if withdrawals else set()
     con.execute("begin")
     try:
@@ -411,10 +408,10 @@ def _record_loaded(
         # faster when it need not keep it
         con.execute("set preserve_insertion_order = false")
         try:
-            inserted = con.execute(
+            inserted = scalar(con,
                 f"insert into raw.{name.dataset} select {columns}, ?, _row_number from {CHECK_TABLE} where not _bad",
                 [file_id],
-            ).fetchone()[0]
+            )
         finally:
             con.execute("reset preserve_insertion_order")
         con.execute(
@@ -429,10 +426,10 @@ def _record_loaded(
             # rows of persons withdrawn earlier are erased before this transaction ends, exactly
             # as resolution erases them (see `erase_withdrawn`)
             erase_withdrawn(con, erasable)
-            loaded = con.execute(f"select count(*) from raw.{name.dataset} where _file_id = ?", [file_id]).fetchone()[0]
-        quarantined = con.execute(
+            loaded = scalar(con, f"select count(*) from raw.{name.dataset} where _file_id = ?", [file_id])
+        quarantined = scalar(con,
             "select count(distinct row_number) from ledger.quarantine where file_id = ?", [file_id]
-        ).fetchone()[0]
+        )
         dropped = evaluation.rows_read - loaded - quarantined
         reason = f"{dropped} row(s) of withdrawn persons dropped" if dropped > 0 else None
         if evaluation.drift:
@@ -443,7 +440,7 @@ def _record_loaded(
         con.execute("update ledger.files set rows_loaded = ?, rows_quarantined = ?, reason = ? where file_id = ?",
                     [loaded, quarantined, reason, file_id])
         record_checks(con, run_id, _with_file(evaluation.checks, file_id))
-        _pause_for_tests()
+        pause_point("ingest.load")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -472,15 +469,6 @@ def _reason_text(file: DeliveredFile, reason: str | None, details: list[str] | N
         lines += ["", f"First problems found (up to {REASON_DETAILS}):", *("  " + d for d in details)]
     lines += ["", "Check a corrected file with `sammen check FILE` before delivering it again."]
     return "\n".join(lines)
-
-
-def _pause_for_tests() -> None:
-    seconds = os.environ.get(PAUSE_ENV)
-    if not seconds:
-        return
-    if marker := os.environ.get(PAUSE_MARKER_ENV):
-        Path(marker).write_text("in transaction\n", encoding="utf-8")
-    time.sleep(float(seconds))
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:

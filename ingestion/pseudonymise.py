@@ -25,6 +25,7 @@ import duckdb
 
 from ingestion.reader import SOURCE_TABLE, FileRejected, read_source
 from sammen import linkage, sql
+from sammen.database import scalar
 from sammen.identifiers import sql_is_cpr_number
 
 _SHOWN = 10
@@ -59,16 +60,16 @@ def pseudonymise(key_file: Path, cpr_column: str, source: Path, target: Path) ->
         if "person_key" in table.columns:
             raise PseudonymiseError(f"{source.name} already has a person_key column")
         if table.field_count_known:
-            bad = con.execute(f"select list(_row_number order by _row_number) from {SOURCE_TABLE} where not _fields_ok").fetchone()[0]
+            bad = scalar(con, f"select list(_row_number order by _row_number) from {SOURCE_TABLE} where not _fields_ok")
             if bad:
                 raise PseudonymiseError(f"rows with the wrong number of fields: {_rows(bad)}")
         value = f"nullif(trim(cast({table.columns[wanted]} as varchar)), '')"
         digits = f"replace({value}, '-', '')"
         valid = sql_is_cpr_number(value)
-        bad = con.execute(
+        bad = scalar(con,
             f"select list({table.row_number} order by {table.row_number}) from {SOURCE_TABLE} "
             f"where {value} is not null and not {valid}"
-        ).fetchone()[0]
+        )
         if bad:
             raise PseudonymiseError(f"column {cpr_column}: not a CPR number (DDMMYY-SSSS or DDMMYYSSSS) in rows {_rows(bad)}")
         columns = [
@@ -80,7 +81,7 @@ def pseudonymise(key_file: Path, cpr_column: str, source: Path, target: Path) ->
         options = "format parquet" if target.suffix.lower() == ".parquet" else "format csv, header true, delimiter ','"
         target.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"copy ({query}) to ? ({options})", [str(target)])
-        return con.execute(f"select count(*) from {SOURCE_TABLE}").fetchone()[0]
+        return scalar(con, f"select count(*) from {SOURCE_TABLE}")
     finally:
         con.close()
 

@@ -47,6 +47,7 @@ import pyarrow.parquet as pq
 from contracts.limits import FILE_LIMITS
 from ingestion import cpr
 from sammen import sql
+from sammen.database import scalar
 from sammen.identifiers import DATE_DIGITS, is_cpr_like
 
 SOURCE_TABLE = "_src"
@@ -122,7 +123,7 @@ class SourceTable:
         return "_row_number" if self.field_count_known or self.numbered else "(rowid + 1)"
 
     def row_count(self, con: duckdb.DuckDBPyConnection) -> int:
-        return con.execute(f"select count(*) from {self.from_sql}").fetchone()[0]
+        return scalar(con, f"select count(*) from {self.from_sql}")
 
 
 def open_source(

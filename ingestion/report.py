@@ -94,7 +94,7 @@ class IngestReport:
             cell[1 if failed else 0] += 1
             cell[2] += failed if engine != "file" else 0
         order = {kind: i for i, kind in enumerate(CHECK_KINDS)}
-        return sorted(((k, d, *v) for (k, d), v in table.items()), key=lambda r: (order.get(r[0], 9), r[1]))
+        return sorted(((k, d, v[0], v[1], v[2]) for (k, d), v in table.items()), key=lambda r: (order.get(r[0], 9), r[1]))
 
     def __str__(self) -> str:
         return self.render(verbose=True)

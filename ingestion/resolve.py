@@ -38,6 +38,7 @@ import duckdb
 from contracts import CONTRACTS, REFERENCES, DatasetContract
 from ingestion.ledger import CheckResult, table_columns
 from sammen import erasure
+from sammen.database import scalar
 
 WITHDRAWALS = "consent_withdrawals"
 
@@ -70,7 +71,7 @@ def resolve(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Resolution
     stale = set(CONTRACTS) if full else _stale(con, inputs)
     if stale & _erasable():
         erase_withdrawn(con, stale & _erasable())
-    result.withdrawn_persons = con.execute(f"select count(distinct person_key) from raw.{WITHDRAWALS}").fetchone()[0]
+    result.withdrawn_persons = scalar(con, f"select count(distinct person_key) from raw.{WITHDRAWALS}")
     con.execute(f"create or replace temp table _delivery as {delivery_sql()}")
     referencing = {dataset for dataset, _, _ in REFERENCES}
     for dataset, contract in CONTRACTS.items():
@@ -86,8 +87,8 @@ def resolve(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Resolution
             con.execute("drop table _cur")
         else:
             _write_resolved(con, dataset, contract, "", result, False)
-        unreferenced = con.execute("select count(*) from ledger.quarantine where stage = 'resolution' "
-                                   "and dataset = ?", [dataset]).fetchone()[0]
+        unreferenced = scalar(con, "select count(*) from ledger.quarantine where stage = 'resolution' "
+                                   "and dataset = ?", [dataset])
         result.unreferenced[dataset] = unreferenced
         result.checks.append(CheckResult("row", dataset, "reference", "conformance", column,
                                          result.rows[dataset] + unreferenced, unreferenced))
@@ -149,7 +150,7 @@ def _write_resolved(
     if rebuild:
         columns = ", ".join(name for name, _ in table_columns(contract, resolved=True))
         con.execute(f"create or replace table resolved.{dataset} as select {columns} from ({rows_sql})")
-    result.rows[dataset] = con.execute(f"select count(*) from resolved.{dataset}").fetchone()[0]
+    result.rows[dataset] = scalar(con, f"select count(*) from resolved.{dataset}")
 
 
 def withdrawn_keys_sql() -> str:
@@ -164,7 +165,7 @@ def erase_withdrawn(con: duckdb.DuckDBPyConnection, datasets: set[str] | None = 
     (its rows of the person never outlive the transaction). Deleted rows keep their bytes in the
     file, so any row erased also records "erasure pending" (`sammen.erasure`): the next transform
     rewrites the warehouse file."""
-    if not con.execute(f"select count(*) from raw.{WITHDRAWALS}").fetchone()[0]:
+    if not scalar(con, f"select count(*) from raw.{WITHDRAWALS}"):
         return
     datasets = _erasable() if datasets is None else datasets
     withdrawn = withdrawn_keys_sql()
@@ -180,8 +181,9 @@ def erase_withdrawn(con: duckdb.DuckDBPyConnection, datasets: set[str] | None = 
     erased = 0
     for dataset, contract in CONTRACTS.items():
         if dataset in datasets and _has_person(contract):
-            group = list(contract.natural_key) or [getattr(contract, "replaced_per", None)]
-            if group != [None]:
+            replaced_per = getattr(contract, "replaced_per", None)
+            group = list(contract.natural_key) or ([replaced_per] if replaced_per else [])
+            if group:
                 erased += _erase_superseded(con, dataset, ", ".join(group), withdrawn)
             erased += _deleted(con, f"delete from raw.{dataset} where person_key in ({withdrawn})")
     for dataset, column, target, key in followed:
@@ -195,7 +197,7 @@ def erase_withdrawn(con: duckdb.DuckDBPyConnection, datasets: set[str] | None = 
 
 def _deleted(con: duckdb.DuckDBPyConnection, delete_sql: str) -> int:
     """Run a DELETE; return how many rows it deleted."""
-    return con.execute(delete_sql).fetchone()[0]
+    return scalar(con, delete_sql)
 
 
 def _erase_superseded(con: duckdb.DuckDBPyConnection, dataset: str, group: str, withdrawn: str) -> int:
@@ -239,6 +241,6 @@ def _check_reference(con: duckdb.DuckDBPyConnection, dataset: str, column: str, 
     con.execute(f"""insert into ledger.quarantine
         select _file_id, ?, _row_number, ?, 'reference', 'conformance', ?, 'resolution', {person} {orphans}""",
                 [dataset, column, f"{column} points to no current {target} row"])
-    count = con.execute(f"select count(*) {orphans}").fetchone()[0]
+    count = scalar(con, f"select count(*) {orphans}")
     con.execute(f"delete {orphans}")
     return count

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sammen.database import scalar
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import Settings
@@ -82,10 +83,10 @@ def _ledger_rows(warehouse: Path, source: str | None = None) -> list[dict[str, A
     if not warehouse.exists():
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        exists = con.execute(
+        exists = scalar(con,
             "select count(*) from information_schema.tables "
             "where table_schema = 'ledger' and table_name = 'files'"
-        ).fetchone()[0]
+        )
         if not exists:
             return []
         query = (
@@ -112,7 +113,7 @@ def _call_ingest(source: str, settings: Settings, progress: Progress) -> tuple[A
     # every entry of the folder, not only data files: ingestion records links, FIFOs, devices,
     # sockets and directories itself (once), and never follows or opens them
     folder = home().landing_for(source)
-    own = sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
+    own: list[str | Path] = sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
     return ingestion.ingest(home(), settings, progress, files=own), True
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+from pydantic import JsonValue
 
 DATA_SUFFIXES = (".csv", ".parquet")
 SEEN_KEY = "announced"
@@ -103,14 +104,15 @@ class LandingTrigger(BaseEventTrigger):
         if self.asset_state_store is None:
             return dict(self._memory)
         stored = await self.asset_state_store.aget(SEEN_KEY, default={})
-        return dict(stored) if isinstance(stored, dict) else {}
+        return {str(name): str(seen) for name, seen in stored.items()} if isinstance(stored, dict) else {}
 
     async def _save_announced(self, announced: dict[str, str]) -> None:
         self._memory = dict(announced)
         if self.asset_state_store is None:
             return
         if announced:
-            await self.asset_state_store.aset(SEEN_KEY, announced)
+            stored: dict[str, JsonValue] = dict(announced)
+            await self.asset_state_store.aset(SEEN_KEY, stored)
         else:
             await self.asset_state_store.adelete(SEEN_KEY)
 

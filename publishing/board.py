@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -260,7 +261,7 @@ def _sheet(workbook: Workbook, title: str, rows: pd.DataFrame, lang: str) -> Non
         ])
 
 
-def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
+def _cell(sheet: Any, value: Any, **style: Any) -> Cell:
     cell = WriteOnlyCell(sheet, value=value)
     for name, setting in style.items():
         setattr(cell, name, setting)

@@ -402,7 +402,9 @@ def _finish(cells: pd.DataFrame, state: _State, earlier: _Earlier | None) -> pd.
         out[column] = out[column].round().astype("Int64")
     out["suppressed"] = suppressed
     reasons = np.where(suppressed & (state.reason != _PRIMARY), _SECONDARY, state.reason)
-    out["suppression_reason"] = pd.Series(np.where(suppressed, REASONS[reasons], None), dtype="string")
+    out["suppression_reason"] = pd.Series(
+        np.where(suppressed, REASONS[reasons], None),  # type: ignore[call-overload]  # numpy stubs refuse a None scalar; it broadcasts
+        dtype="string")
     out["carried_from"] = pd.Series(carried_from, dtype="string")
     out["carry_reason"] = pd.Series(np.where(carried, REASONS[state.reason], None), dtype="string")
     if "_absent" in cells:

@@ -18,21 +18,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
 from publishing.disclosure import HISTORY_COLUMNS
+from sammen.faults import switched_off
 
 SCHEMA = "releases"
 RULES = "outcomes.md 1.2"
-# Test-only seam: with this variable set to 1 a publish ignores earlier releases (every release
-# is controlled as if it were the first), so the multi-release attack tests can show the leak
-# the guard closes. The product has no option for it; a release made so is recorded with
-# release_guard = false.
-GUARD_OFF_ENV = "SAMMEN_TEST_ONLY_NO_RELEASE_GUARD"
+# The safeguard's name in the fault seam (sammen/faults.py): switched off there, a publish ignores
+# earlier releases, so the multi-release attack tests can show the leak the guard closes.
+GUARD = "release_guard"
 
 _DDL = (
     f"create schema if not exists {SCHEMA}",
@@ -83,7 +81,7 @@ class Release:
 
 
 def guard_on() -> bool:
-    return os.environ.get(GUARD_OFF_ENV) != "1"
+    return not switched_off(GUARD)
 
 
 def release_id(seq: int) -> str:

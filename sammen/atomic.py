@@ -44,7 +44,7 @@ def fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """`write(partial)` fills a sibling `<name>.partial-<pid>`, which then replaces `path` in one
     `os.replace`: a reader or a kill sees the old file or the whole new one, never half of it. A
     failed write leaves no partial file behind."""

@@ -22,6 +22,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -29,6 +30,8 @@ from sammen.home import Home
 from sammen.settings import Settings
 
 MEMORY_SETTING = "SAMMEN_DUCKDB_MEMORY_LIMIT"
+# What duckdb.connect takes as one configuration value.
+ConfigValue = str | bool | int | float | list[str]
 _counter = itertools.count()
 
 
@@ -44,9 +47,9 @@ def out_of_memory_message(stage: str, settings: Settings) -> str:
     )
 
 
-def duckdb_config(settings: Settings, spill: Path | None, *, ordered: bool = False) -> dict[str, object]:
+def duckdb_config(settings: Settings, spill: Path | None, *, ordered: bool = False) -> dict[str, ConfigValue]:
     """The DuckDB configuration of one connection (also written into dbt's environment)."""
-    config: dict[str, object] = {
+    config: dict[str, ConfigValue] = {
         "memory_limit": settings.duckdb_memory_limit,
         "threads": settings.duckdb_threads,
         "preserve_insertion_order": ordered,
@@ -85,7 +88,7 @@ def connect(
     read_only: bool = False,
     ordered: bool = False,
     database: Path | str | None = None,
-    config: dict[str, object] | None = None,
+    config: dict[str, ConfigValue] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse (or to `database`: a path, or ":memory:") with bounded memory.
 
@@ -101,3 +104,16 @@ def connect(
             raise OutOfMemory(out_of_memory_message(stage, settings)) from error
         finally:
             connection.close()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, parameters: object = None) -> tuple[Any, ...]:
+    """The one row a query returns (an aggregate, a `count(*)`); a query with no row is an error."""
+    row = con.execute(sql, parameters).fetchone()
+    if row is None:
+        raise LookupError(f"the query returned no row: {sql.split()[0]} ...")
+    return row
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, parameters: object = None) -> Any:
+    """The first value of the one row a query returns (`select count(*) ...`)."""
+    return one(con, sql, parameters)[0]

@@ -30,6 +30,7 @@ import duckdb
 
 from sammen import sql
 from sammen.atomic import fsync
+from sammen.database import scalar
 
 FRESH_SUFFIX = ".fresh"  # the copy being written: <warehouse>.fresh (and its .wal)
 _FRESH_CATALOG = "sammen_fresh"
@@ -52,10 +53,10 @@ def is_pending(warehouse: Path) -> bool:
 
 
 def _pending(con: duckdb.DuckDBPyConnection) -> bool:
-    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'ledger' "
-                         "and table_name = 'erasures'").fetchone()[0]
+    exists = scalar(con, "select count(*) from duckdb_tables() where schema_name = 'ledger' "
+                         "and table_name = 'erasures'")
     return bool(exists) and bool(
-        con.execute("select count(*) from ledger.erasures where completed_at is null").fetchone()[0])
+        scalar(con, "select count(*) from ledger.erasures where completed_at is null"))
 
 
 def fresh_path(warehouse: Path) -> Path:
@@ -104,15 +105,15 @@ def rewrite(warehouse: Path) -> None:
 
 
 def _catalog(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute("select current_database()").fetchone()[0]
+    return scalar(con, "select current_database()")
 
 
 def _inventory(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple]:
     """Every table with its definition and row count, every view with its definition."""
     tables = con.execute("select schema_name, table_name, sql from duckdb_tables() "
                          "where database_name = ? order by all", [catalog]).fetchall()
-    counted = [(schema, name, definition, con.execute(
-        f"select count(*) from {sql.ident(catalog, schema, name)}").fetchone()[0])
+    counted = [(schema, name, definition, scalar(
+        con, f"select count(*) from {sql.ident(catalog, schema, name)}"))
         for schema, name, definition in tables]
     views = con.execute("select schema_name, view_name, sql from duckdb_views() "
                         "where database_name = ? and not internal order by all", [catalog]).fetchall()

@@ -101,7 +101,7 @@ def blank_cpr(text: str, mark: str) -> str:
 def is_cpr_number(text: str) -> bool:
     """Is `text` (trimmed) exactly one CPR number, `DDMMYY-SSSS` or `DDMMYYSSSS`?"""
     match = _NUMBER.fullmatch(text.strip())
-    return bool(match) and valid_ddmmyy(match.group(1))
+    return match is not None and valid_ddmmyy(match.group(1))
 
 
 # ---------------------------------------------------------------- DuckDB SQL

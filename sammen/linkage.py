@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import duckdb
 import pyarrow as pa
+from duckdb.func import PythonUDFType
 
 FUNCTION = "sammen_person_key"
 
@@ -45,5 +46,5 @@ def hmac_hex(key: bytes) -> Callable[[pa.Array], pa.Array]:
 
 def register(con: duckdb.DuckDBPyConnection, key: bytes) -> str:
     """Make `FUNCTION(varchar) -> varchar` (HMAC-SHA256 hex under `key`) callable on `con`."""
-    con.create_function(FUNCTION, hmac_hex(key), [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"), type="arrow")
+    con.create_function(FUNCTION, hmac_hex(key), [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"), type=PythonUDFType.ARROW)
     return FUNCTION

@@ -16,13 +16,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TextIO
 
 LOG = logging.getLogger("sammen.progress")
 
 
 @dataclass
 class Progress:
-    stream: object | None = None  # an extra copy of every line (tests capture it); None: the log only
+    stream: TextIO | None = None  # an extra copy of every line (tests capture it); None: the log only
     quiet: bool = False
     verbose: bool = False  # `-v`: every file and check, not only what needs attention
     timings: dict[str, float] = field(default_factory=dict)
@@ -42,7 +43,7 @@ class Progress:
         LOG.log(level, message)
         if self.stream is not None:
             prefix = "warning: " if level >= logging.WARNING else ""
-            print(prefix + message, file=self.stream, flush=True)  # type: ignore[arg-type]
+            print(prefix + message, file=self.stream, flush=True)
 
     def detail(self, message: str) -> None:
         """A line only a verbose run shows (a file loaded as expected, a table of checks)."""

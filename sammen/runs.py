@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from sammen.database import scalar
 from sammen.home import Home
 
 COUNTS = ("files_loaded", "files_rejected", "files_duplicate", "rows_loaded", "rows_quarantined",
@@ -69,14 +70,15 @@ def finish(home: Home, run_id: str, status: str, counts: dict[str, int]) -> None
 
 def recent(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[RunRecord]:
     """The latest `limit` runs, newest first; empty before the first `sammen run`."""
-    exists = con.execute("select count(*) from information_schema.tables "
-                         "where table_schema = 'ledger' and table_name = 'runs'").fetchone()[0]
+    exists = scalar(con, "select count(*) from information_schema.tables "
+                         "where table_schema = 'ledger' and table_name = 'runs'")
     if not exists:
         return []
     rows = con.execute(
         f"select run_id, started_at, finished_at, cutoff, status, {', '.join(COUNTS)} "
         "from ledger.runs order by started_at desc limit ?", [limit]).fetchall()
-    return [RunRecord(*row[:5], dict(zip(COUNTS, row[5:], strict=True))) for row in rows]
+    return [RunRecord(run_id, started, finished, cutoff, status, dict(zip(COUNTS, counts, strict=True)))
+            for run_id, started, finished, cutoff, status, *counts in rows]
 
 
 def as_dict(record: RunRecord) -> dict[str, Any]:

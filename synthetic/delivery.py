@@ -146,8 +146,10 @@ def _retractions(world: World, tables: dict[str, Table]) -> dict[str, np.ndarray
     chosen: dict[str, np.ndarray] = {}
     follow_ups = tables["plan_follow_ups"]
     first = world.extracts["municipality"].first
+    changes_on = follow_ups.changes_on
+    assert changes_on is not None  # a follow-up changes once (its status filled in)
     moving = (follow_ups.known_from > first) | (
-        (follow_ups.changes_on > first) & (follow_ups.changes_on <= world.extracts["municipality"].latest))
+        (changes_on > first) & (changes_on <= world.extracts["municipality"].latest))
     busy_plans = np.unique(follow_ups.extra["plan"][moving])
     for dataset, share in RETRACTED_SHARE.items():
         candidates = _unchanged_in_first(world, tables[dataset])

@@ -32,6 +32,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -119,7 +120,7 @@ class ExtractWriter:
         self.kinds = {column.name: column.kind for column in contract_for(dataset).columns()}
         self.rows = 0
         self._parquet: pq.ParquetWriter | None = None
-        self._handle = None
+        self._handle: BinaryIO | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(self, table: pa.Table) -> None:

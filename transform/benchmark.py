@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from sammen.database import one
 from sammen.home import Home
 from sammen.progress import Progress
 from sammen.settings import REPO_ROOT, Settings
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cutoff", type=dt.date.fromisoformat, default=dt.date(2025, 9, 30))
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_ROOT / "tests"))
-    from helpers.warehouse import demo_rows, write_resolved
+    from helpers.warehouse import demo_rows, write_resolved  # type: ignore[import-not-found]  # tests/, on sys.path above
 
     rows = demo_rows(persons=args.persons, seed=1, start=dt.date(2022, 1, 1), days=1300)
     exclude = ("path:models/marts/indicators",)
@@ -56,10 +57,12 @@ def _rebuilt(home: Home) -> tuple[int, int]:
     import duckdb
 
     with duckdb.connect(str(home.warehouse), read_only=True) as connection:
-        return connection.execute(
+        rebuilt, total = one(
+            connection,
             "select count(*) filter (where needs_rebuild), count(*) "
-            "from intermediate.int_enrolments_flagged_for_rebuild"
-        ).fetchone()
+            "from intermediate.int_enrolments_flagged_for_rebuild",
+        )
+    return rebuilt, total
 
 
 if __name__ == "__main__":

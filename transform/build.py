@@ -25,11 +25,19 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from sammen import erasure, sql
-from sammen.database import connect, dbt_environment, out_of_memory_message, spill_folder
+from sammen.database import (
+    connect,
+    dbt_environment,
+    one,
+    out_of_memory_message,
+    scalar,
+    spill_folder,
+)
 from sammen.home import Home
 from sammen.lock import writer_lock
 from sammen.progress import Progress
@@ -174,12 +182,12 @@ def _deliveries(home: Home, settings: Settings) -> str | None:
     grows, so a new load, and with it any erasure of a withdrawn person, changes this); None for a
     warehouse without a ledger (written by other means: always built)."""
     with connect(home, settings, stage="transform", read_only=True) as connection:
-        if not connection.execute("select count(*) from information_schema.tables "
-                                  "where table_schema = 'ledger' and table_name = 'files'").fetchone()[0]:
+        if not scalar(connection, "select count(*) from information_schema.tables "
+                                  "where table_schema = 'ledger' and table_name = 'files'"):
             return None
-        count, highest = connection.execute(
+        count, highest = one(connection,
             "select count(*), coalesce(max(file_id), 0) from ledger.files where status = 'loaded'"
-        ).fetchone()
+        )
     return f"{count}:{highest}"
 
 
@@ -214,7 +222,7 @@ class _State:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.saved = json.loads(path.read_text()) if path.exists() else None
+        self.saved: dict[str, Any] | None = json.loads(path.read_text()) if path.exists() else None
 
     @property
     def cutoff(self) -> str:
@@ -234,7 +242,8 @@ class _State:
     def up_to_date(self, variables: dict[str, object], cutoff: dt.date, deliveries: str | None) -> bool:
         """The last build ran on the same deliveries with the same cutoff, vars and project."""
         return (
-            self.allows_nightly(variables, cutoff)
+            self.saved is not None
+            and self.allows_nightly(variables, cutoff)
             and self.saved["cutoff"] == cutoff.isoformat()
             and deliveries is not None
             and self.saved.get("deliveries") == deliveries

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import psycopg
@@ -98,7 +99,7 @@ def environment(database: str) -> dict[str, str]:
     return {"SAMMEN_PG_DBNAME": database}
 
 
-def connect(database: str, **kwargs: object) -> psycopg.Connection:
+def connect(database: str, **kwargs: Any) -> psycopg.Connection:
     return psycopg.connect(
         host=os.environ.get("SAMMEN_PG_HOST", "127.0.0.1"),
         port=int(os.environ.get("SAMMEN_PG_PORT", "5432")),

@@ -37,6 +37,7 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
+from sammen.database import ConfigValue
 from sammen.home import Home
 from sammen.settings import Settings
 
@@ -85,7 +86,7 @@ def connect(home: Home, settings: Settings) -> duckdb.DuckDBPyConnection:
         raise QueryError(
             f"no marts database at {home.marts_db}: run `sammen transform` (or `sammen run`) first"
         )
-    config = {
+    config: dict[str, ConfigValue] = {
         "enable_external_access": False,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,

@@ -33,6 +33,7 @@ import duckdb
 from contracts import CONTRACTS, REFERENCES, datasets_of
 from contracts.derive.gx import ExpectationSpec, batch_query, expectation_specs, suite_name
 from sammen import sql
+from sammen.database import scalar
 from validation.thresholds import Thresholds
 
 
@@ -95,7 +96,7 @@ def resolved_rows(con: duckdb.DuckDBPyConnection, dataset: str, sample_rows: int
     """`resolved.<dataset>`, or a reservoir sample of `sample_rows` of its rows when it is larger
     (a relation for a FROM clause, keeping the table's name for the checks' SQL)."""
     table = f"resolved.{dataset}"
-    if sample_rows is None or con.execute(f"select count(*) from {table}").fetchone()[0] <= sample_rows:
+    if sample_rows is None or scalar(con, f"select count(*) from {table}") <= sample_rows:
         return table
     return f"(select * from {table} using sample reservoir({int(sample_rows)} rows) repeatable (7)) as {dataset}"
 
@@ -136,7 +137,7 @@ _DISTRIBUTIONS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
 def distribution_batch(con: duckdb.DuckDBPyConnection, dataset: str,
                        thresholds: Thresholds, relation: str | None = None) -> Batch | None:
     """Means of a few derived measures that should stay in a plausible band (plausibility)."""
-    rows = con.execute(f"select count(*) from resolved.{dataset}").fetchone()[0]
+    rows = scalar(con, f"select count(*) from resolved.{dataset}")
     if rows < thresholds.min_rows_for_distribution:
         return None
     if dataset == "surveys":

@@ -122,12 +122,13 @@ def _context(gx_dir: Path) -> Any:
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
     )
 
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(),
         analytics_enabled=False,
-        progress_bars={"globally": False},
+        progress_bars=ProgressBarsConfig(globally=False),
     )
     config.stores[config.validation_results_store_name] = {
         "class_name": "ValidationResultsStore",

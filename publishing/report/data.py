@@ -119,7 +119,7 @@ class Indicators:
         """The latest complete cohort year with a cell; the latest year when none is complete."""
         years = [t for t in self.periods([indicator], programme, municipality) if YEAR.match(t)]
         finished = [t for t in years if self._cells[(indicator, t, programme, municipality)].complete]
-        return (finished or years or [None])[-1]
+        return (finished or years)[-1] if years else None
 
 
 def _nullable(column: pd.Series) -> list[Any]:

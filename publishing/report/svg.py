@@ -128,6 +128,7 @@ def _bar(
             f"{svg_text(mark, mid, zero - PLACEHOLDER - 5, 'value')}</g>"
         )
     value = cell.value
+    assert value is not None  # an empty cell returned above, a suppressed one too
     top, bottom = sorted((y_of(value), zero))
     label = format_kind(value, kind, decimals)
     label_y = top - 5 if value >= 0 else bottom + 13

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers.ingestion import csv_text, deliver, new_home, query, rows, run, scalar
 
-from ingestion.load import PAUSE_ENV, PAUSE_MARKER_ENV
+from sammen.faults import MARKER_ENV, PAUSE_AT_ENV
 
 SAMMEN = [str(Path(sys.executable).with_name("sammen"))]
 
@@ -36,7 +36,7 @@ def test_killed_inside_the_load_transaction_then_the_next_run_loads_the_file_onc
     home = new_home(tmp_path)
     deliver(home, "sessions__20250301.csv", _sessions(500))
     marker = tmp_path / "in-transaction"
-    env = {**os.environ, PAUSE_ENV: "60", PAUSE_MARKER_ENV: str(marker)}
+    env = {**os.environ, PAUSE_AT_ENV: "ingest.load", MARKER_ENV: str(marker)}
     process = subprocess.Popen([*SAMMEN, "ingest", "--home", str(home.root), "--quiet"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

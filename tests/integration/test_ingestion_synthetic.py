@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers.ingestion import new_home, run, scalar
 
+import synthetic
 from contracts import CONTRACTS
-
-synthetic = pytest.importorskip("synthetic")
 
 
 @pytest.mark.slow

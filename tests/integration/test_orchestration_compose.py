@@ -31,9 +31,12 @@ AIRFLOW_SERVICES = (
     "airflow-worker",
 )
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("docker-compose") is None, reason="docker-compose not installed (make system-deps)"
-)
+
+@pytest.fixture(scope="module", autouse=True)
+def _docker_compose() -> None:
+    """`make test` installs docker-compose (scripts/system-deps.sh): without it these tests fail,
+    never skip (like Chromium, tests/conftest.py)."""
+    assert shutil.which("docker-compose"), "docker-compose is not installed: run `make system-deps`"
 
 
 def _config(extra_env: dict[str, str]) -> subprocess.CompletedProcess:

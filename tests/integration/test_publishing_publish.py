@@ -33,7 +33,8 @@ HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
 
 
 def write_warehouse(home: Home, seed: int = 1) -> pd.DataFrame:
-    """marts.indicators from random records, plus a marts.cohort holding the person keys."""
+    """marts.indicators from random records, plus marts.cohort: those records (one row per
+    enrolment, with its person key), the rows the indicators count."""
     enrolments = random_enrolments(
         random.Random(seed), PERSONS, ["people_need_people", "social_referral"],
         ["101", "147", "751"], years=(2024, 2025),
@@ -43,9 +44,14 @@ def write_warehouse(home: Home, seed: int = 1) -> pd.DataFrame:
         connection.execute("create schema if not exists marts")
         connection.register("frame", table)
         connection.execute("create or replace table marts.indicators as select * from frame")
-        keys = pd.DataFrame({"person_key": sorted({key(e.person) for e in enrolments})})
-        connection.register("keys", keys)
-        connection.execute("create or replace table marts.cohort as select * from keys")
+        cohort = pd.DataFrame({
+            "person_key": [key(e.person) for e in enrolments],
+            "programme": [e.programme for e in enrolments],
+            "municipality": [e.municipality for e in enrolments],
+            "enrolled_on": [e.enrolled_on for e in enrolments],
+        })
+        connection.register("cohort", cohort)
+        connection.execute("create or replace table marts.cohort as select * from cohort")
     return table
 
 
@@ -105,29 +111,79 @@ def test_all_table_files_hold_the_same_cells(published: Home) -> None:
 
 def test_scanner_finds_no_person_key_and_no_small_count(published: Home) -> None:
     """Scans every file in published/: no 64-hex string other than the manifest's file digests,
-    no person key of the warehouse, no unsuppressed count between 1 and 4."""
-    scan_published_folder(published)
+    no person key of the warehouse's marts, no unsuppressed count between 1 and 4."""
+    keys = warehouse_person_keys(published)
+    # the keys searched for are the persons the indicators count: each year's total cohort_size
+    # cell counts exactly the distinct keys of that year's enrolments
+    with duckdb.connect(str(published.warehouse), read_only=True) as connection:
+        counted = dict(connection.sql(
+            "select period, n_persons from marts.indicators where indicator_id = 'cohort_size' "
+            "and programme = 'all' and municipality = 'all'").fetchall())
+        enrolled = dict(connection.sql(
+            "select cast(year(enrolled_on) as varchar), count(distinct person_key) from marts.cohort "
+            "group by all").fetchall())
+    assert counted == enrolled and sum(enrolled.values()) >= len(keys) == PERSONS
+    assert scan_published_folder(published, keys) == []
 
 
-def scan_published_folder(home: Home, threshold: int = 5) -> None:
+@pytest.mark.parametrize("name", ["indicators.csv", "indicators_excel.csv", "indicators.json",
+                                  "indicators.parquet", "report.html"])
+def test_scanner_finds_a_person_key_planted_in_a_published_file(published: Home, name: str) -> None:
+    """The positive control: the same scan over a copy of published/ with one person key of the
+    warehouse written into one file (as a programme name; in the report, as a paragraph) reports
+    that file, for the key."""
+    keys = warehouse_person_keys(published)
+    planted = sorted(keys)[len(keys) // 2]
+    path = published.published / name
+    if path.suffix == ".parquet":
+        table = pd.read_parquet(path)
+        table.loc[0, "programme"] = planted
+        table.to_parquet(path)
+    else:
+        text = path.read_text(encoding="utf-8")
+        if "social_referral" in text:
+            text = text.replace("social_referral", planted, 1)
+        else:
+            text = text.replace("</body>", f"<p>{planted}</p></body>", 1)
+        assert planted in text
+        path.write_text(text, encoding="utf-8")
+    found = scan_published_folder(published, keys)
+    assert f"{name} holds a person key" in found, found
+
+
+def warehouse_person_keys(home: Home) -> set[str]:
+    """Every person key in the warehouse's marts (every marts table with a person_key column)."""
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        tables = [row[0] for row in connection.sql(
+            "select table_name from information_schema.columns "
+            "where table_schema = 'marts' and column_name = 'person_key'").fetchall()]
+        keys = {row[0] for table in tables
+                for row in connection.sql(f"select distinct person_key from marts.{table}").fetchall()}
+    assert keys, "the warehouse must hold person keys for the scan to mean anything"
+    return keys
+
+
+def scan_published_folder(home: Home, keys: set[str], threshold: int = 5) -> list[str]:
+    """What is wrong in published/ (empty: nothing): a 64-hex string other than the manifest's
+    file digests, one of `keys`, an unsuppressed count between 1 and threshold - 1."""
     folder = home.published
     manifest = json.loads((folder / "manifest.json").read_text())
     digests = {entry["sha256"] for entry in manifest["files"].values()}
-    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
-        keys = {row[0] for row in connection.sql("select distinct person_key from marts.cohort").fetchall()}
-    assert keys, "the warehouse must hold person keys for the scan to mean anything"
-    for path in folder.iterdir():
+    problems = []
+    for path in sorted(folder.iterdir()):
         text = published_text(path)  # a workbook unzipped, Parquet read back
-        found = set(HEX64.findall(text))
-        assert not found - digests, f"{path.name} holds a 64-hex string"
-        assert not any(k in text for k in keys), f"{path.name} holds a person key"
+        if set(HEX64.findall(text)) - digests - keys:
+            problems.append(f"{path.name} holds a 64-hex string")
+        if any(k in text for k in keys):
+            problems.append(f"{path.name} holds a person key")
     table = pd.read_parquet(folder / "indicators.parquet")
     shown = table[~table["suppressed"]]
     small = lambda s: s.between(1, threshold - 1)  # noqa: E731
-    assert not small(shown["n_persons"].dropna()).any()
     counts = shown[shown["indicator_id"].isin(["cohort_size", "new_enrolments", "active_participants"])
                    | shown["indicator_id"].str.endswith("_share")]
-    assert not small(counts["numerator"]).any()
+    if small(shown["n_persons"].dropna()).any() or small(counts["numerator"]).any():
+        problems.append("indicators.parquet shows a count below the threshold")
+    return problems
 
 
 def test_publish_twice_gives_the_same_bytes(published: Home) -> None:
@@ -148,7 +204,7 @@ def test_cli_publish_with_a_raised_threshold(home: Home, capsys: pytest.CaptureF
     assert "published" in capsys.readouterr().out
     manifest = json.loads((home.published / "manifest.json").read_text())
     assert manifest["disclosure_threshold"] == 10
-    scan_published_folder(home, threshold=10)
+    assert scan_published_folder(home, warehouse_person_keys(home), threshold=10) == []
 
 
 def test_cli_refuses_a_lowered_threshold(home: Home, capsys: pytest.CaptureFixture) -> None:

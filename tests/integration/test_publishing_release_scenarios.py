@@ -4,7 +4,7 @@ every release (tests/helpers/releases.py).
 
 Each scenario copies one base home after its first release and delivers what the scenario says.
 With the release guard (the product) the attacker learns nothing; the same releases controlled
-without it (the test-only seam `publishing.releases.GUARD_OFF_ENV`, on a scratch copy of the
+without it (the fault seam `SAMMEN_FAULT_SWITCH_OFF=release_guard`, `sammen/faults.py`, on a scratch copy of the
 warehouse) give the planted person away, so every test can fail.
 """
 
@@ -23,8 +23,9 @@ from helpers.releases import attack_releases, describe, read_published
 
 from publishing import publish
 from publishing.catalogue import load_catalogue
-from publishing.releases import GUARD_OFF_ENV
+from publishing.releases import GUARD
 from sammen.cli import main
+from sammen.faults import SWITCH_OFF_ENV
 from sammen.home import Home
 from sammen.pipeline import run
 from sammen.progress import Progress
@@ -58,7 +59,7 @@ class Story:
         scratch = Home.at(self.scratch / f"r{len(self.unguarded) + 1}").ensure()
         shutil.copy2(self.home.warehouse, scratch.warehouse)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setenv(GUARD_OFF_ENV, "1")
+            patch.setenv(SWITCH_OFF_ENV, GUARD)
             publish(scratch, Settings(cutoff=cutoff), QUIET)
         return read_published(scratch.published)
 

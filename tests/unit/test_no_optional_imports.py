@@ -27,3 +27,17 @@ def test_no_import_fallback_or_signature_guessing_in_first_party_code():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if FALLBACKS.search(line)]
     assert not found, found
+
+
+def test_no_test_turns_an_import_error_into_a_skip():
+    # GIVEN every test module and helper (this one names the call only in pieces)
+    files = list((REPO_ROOT / "tests").rglob("*.py"))
+    assert len(files) > 30
+    # WHEN they are searched for pytest's import-or-skip THEN there is none: every package the
+    # tests import is a dependency of the project, so a failed import fails the test
+    call = "import" + "orskip("
+    found = [f"{path.relative_to(REPO_ROOT)}:{number}"
+             for path in files
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if call in line]
+    assert not found, found

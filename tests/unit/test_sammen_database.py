@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sammen.database import MEMORY_SETTING, OutOfMemory, connect, duckdb_config
+from sammen.database import MEMORY_SETTING, OutOfMemory, connect, duckdb_config, one, scalar
 from sammen.home import Home
 from sammen.settings import (
     DBT_PROJECT_DIR,
@@ -65,3 +65,14 @@ def test_dbt_duckdb_gets_the_same_settings_as_sammens_connections(tmp_path: Path
     settings = profile["sammen"]["outputs"]["duckdb"]["config_options"]
     assert set(settings) == set(duckdb_config(Settings(), tmp_path))
     assert settings["preserve_insertion_order"] is False
+
+
+def test_one_and_scalar_read_the_single_row_and_refuse_a_query_without_one(home: Home):
+    with connect(home, stage="test", database=":memory:") as connection:
+        connection.execute("create table t as select * from range(5) r(n)")
+        # GIVEN an aggregate WHEN read THEN its row and its first value
+        assert one(connection, "select count(*), max(n) from t where n < ?", [4]) == (4, 3)
+        assert scalar(connection, "select sum(n) from t") == 10
+        # GIVEN a query that returns no row WHEN read THEN an error naming the statement's kind
+        with pytest.raises(LookupError, match="returned no row: select"):
+            scalar(connection, "select n from t where n > 10")
