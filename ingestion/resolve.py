@@ -132,12 +132,15 @@ def _touch(con: duckdb.DuckDBPyConnection, stale: set[str], stored: dict[str, st
        only add rows, and a key's rows are resolved on their own, so no other key moves;
     2. the withdrawal list changed and its resolved row is a withdrawn person's (erasing their rows,
        and the rows they superseded, changes only keys whose current row is theirs);
-    3. its reference (`contracts.REFERENCES`) points to a touched key of the target.
+    3. its reference (`contracts.REFERENCES`) points to a touched key of the target;
+    4. a new file of the dataset lost rows of withdrawn persons at load: that erasure also removed
+       the rows they superseded, all rows of the key from earlier files, so the keys whose current
+       row went with them are those of resolved.<dataset> left without any row in raw.* (an
+       anti join; a key with a row left kept its current row, the latest).
     Whole rebuild (the same rows, only slower): a first resolution, a dataset without a single-column
     key, a count of files that does not add up, a dataset whose reference target is rebuilt whole,
-    and a new file that lost rows of withdrawn persons at load (that erasure may also have removed
-    the rows the lost ones superseded, which no touched key would show). Tested against a full
-    resolution in tests/integration/test_resolution_incremental.py."""
+    and follow-ups that lost rows at load (erased through their plan, without the rows they
+    superseded). Tested against a full resolution in tests/integration/test_resolution_incremental.py."""
     whole = set()
     tables = {name for (name,) in con.execute(
         "select table_name from duckdb_tables() where schema_name = 'resolved'").fetchall()}
@@ -153,11 +156,14 @@ def _touch(con: duckdb.DuckDBPyConnection, stale: set[str], stored: dict[str, st
         new_files = con.execute("select count(*) from ledger.files where status = 'loaded' and dataset = ? "
                                 "and file_id > ?", [dataset, top]).fetchone()[0]
         column, target = references.get(dataset, (None, None))
-        if (not previous or group is None or dataset not in tables or dataset in lossy or target in whole
+        if (not previous or group is None or dataset not in tables or target in whole
+                or (dataset in lossy and not _has_person(contract))
                 or count + new_files != int(inputs[dataset].split(":")[0])):
             whole.add(dataset)
             continue
         parts = [f"select {group} as k from raw.{dataset} where _file_id > {top}"]
+        if dataset in lossy:
+            parts.append(f"select c.{group} from resolved.{dataset} c anti join raw.{dataset} r on r.{group} = c.{group}")
         if withdrawals_changed and _has_person(contract) and dataset != WITHDRAWALS:
             parts.append(f"select {group} from resolved.{dataset} where person_key in ({withdrawn_keys_sql()})")
         if target in stale:
