@@ -27,6 +27,9 @@ follow-ups through their plans), or the dataset its reference points to. Each in
 summarised as (number of loaded files, highest file id) — the ledger only grows — and the
 summaries are kept in `ledger.resolution_state`; anything else (a missing state, `full=True`)
 rebuilds. Skipping gives the same rows as a rebuild (tests/integration/test_ingestion_supersede.py).
+A stale dataset is brought up to date by key where it can: only the keys its new files, a
+changed withdrawal list or a changed reference touch are re-resolved (`_touch`), which gives the
+rows of a full resolution (tests/integration/test_resolution_incremental.py).
 """
 
 from __future__ import annotations
