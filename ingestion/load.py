@@ -481,7 +481,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
         con.execute("rollback")
         raise
     report.resolved_rows = resolution.rows
-    report.rebuilt = resolution.rebuilt
+    report.rebuilt, report.rebuilt_whole = resolution.rebuilt, resolution.rebuilt_whole
     report.unreferenced = resolution.unreferenced
     report.withdrawn_persons = resolution.withdrawn_persons
     report.checks = [c for f in report.files for c in _file_checks(con, f)] + resolution.checks

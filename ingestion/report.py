@@ -41,6 +41,7 @@ class IngestReport:
     checks: list[CheckResult] = field(default_factory=list)
     resolved_rows: dict[str, int] = field(default_factory=dict)
     rebuilt: list[str] = field(default_factory=list)  # resolved tables rebuilt this run (the rest were current)
+    rebuilt_whole: list[str] = field(default_factory=list)  # of those, rebuilt from all rows, not by key
     unreferenced: dict[str, int] = field(default_factory=dict)
     withdrawn_persons: int = 0
     waiting: list[str] = field(default_factory=list)  # `<source>/<name>` left in landing: not complete yet

@@ -27,10 +27,14 @@ follow-ups through their plans), or the dataset its reference points to. Each in
 summarised as (number of loaded files, highest file id) — the ledger only grows — and the
 summaries are kept in `ledger.resolution_state`; anything else (a missing state, `full=True`)
 rebuilds. Skipping gives the same rows as a rebuild (tests/integration/test_ingestion_supersede.py).
+A stale dataset is brought up to date by key where it can: only the keys its new files, a
+changed withdrawal list or a changed reference touch are re-resolved (`_touch`), which gives the
+rows of a full resolution (tests/integration/test_resolution_incremental.py).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -50,6 +54,7 @@ class Resolution:
     unreferenced: dict[str, int] = field(default_factory=dict)
     checks: list[CheckResult] = field(default_factory=list)
     rebuilt: list[str] = field(default_factory=list)  # datasets whose resolved table was rebuilt
+    rebuilt_whole: list[str] = field(default_factory=list)  # of those, rebuilt from all rows (not by key)
 
 
 RESOLUTION_STATE_DDL = """create table if not exists ledger.resolution_state (
@@ -63,41 +68,135 @@ def delivery_sql() -> str:
 
 
 def resolve(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Resolution:
-    """Rebuild resolved.* from raw.* where an input changed; the caller holds the writer lock
-    and the transaction."""
+    """Rebuild resolved.* from raw.* where an input changed (by key where it can, see
+    `_touch`); the caller holds the writer lock and the transaction."""
     result = Resolution()
     con.execute(RESOLUTION_STATE_DDL)
     inputs = _inputs(con)
-    stale = set(CONTRACTS) if full else _stale(con, inputs)
+    stored = dict(con.execute("select dataset, inputs from ledger.resolution_state").fetchall())
+    stale = set(CONTRACTS) if full else {d for d in CONTRACTS if stored.get(d) != _signature(d, inputs)}
+    con.execute(f"create or replace temp table _delivery as {delivery_sql()}")
+    whole = stale if full else _touch(con, stale, stored, inputs)
     if stale & _erasable():
         erase_withdrawn(con, stale & _erasable())
     result.withdrawn_persons = scalar(con, f"select count(distinct person_key) from raw.{WITHDRAWALS}")
-    con.execute(f"create or replace temp table _delivery as {delivery_sql()}")
     referencing = {dataset for dataset, _, _ in REFERENCES}
     for dataset, contract in CONTRACTS.items():
         if dataset not in referencing:
-            _write_resolved(con, dataset, contract, _supersede_sql(dataset, contract), result, dataset in stale)
+            rows = _supersede_sql(dataset, contract, by_key=dataset not in whole)
+            _write_resolved(con, dataset, contract, rows, result, _mode(dataset, stale, whole))
     for dataset, column, target in REFERENCES:
         contract = CONTRACTS[dataset]
-        if dataset in stale:
-            con.execute("delete from ledger.quarantine where stage = 'resolution' and dataset = ?", [dataset])
-            con.execute(f"create or replace temp table _cur as {_supersede_sql(dataset, contract)}")
+        mode = _mode(dataset, stale, whole)
+        if mode:
+            _forget_reference_quarantine(con, dataset, contract, mode)
+            con.execute(f"create or replace temp table _cur as "
+                        f"{_supersede_sql(dataset, contract, by_key=mode == 'keys')}")
             _check_reference(con, dataset, column, target)
-            _write_resolved(con, dataset, contract, "select * from _cur", result, True)
+            _write_resolved(con, dataset, contract, "select * from _cur", result, mode)
             con.execute("drop table _cur")
         else:
-            _write_resolved(con, dataset, contract, "", result, False)
+            _write_resolved(con, dataset, contract, "", result, None)
         unreferenced = scalar(con, "select count(*) from ledger.quarantine where stage = 'resolution' "
                                    "and dataset = ?", [dataset])
         result.unreferenced[dataset] = unreferenced
         result.checks.append(CheckResult("row", dataset, "reference", "conformance", column,
                                          result.rows[dataset] + unreferenced, unreferenced))
     con.execute("drop table _delivery")
+    for dataset in stale - whole:
+        con.execute(f"drop table {_touched(dataset)}")
     con.execute("delete from ledger.resolution_state")
     con.executemany("insert into ledger.resolution_state values (?, ?, current_timestamp)",
                     [[dataset, _signature(dataset, inputs)] for dataset in CONTRACTS])
-    result.rebuilt = sorted(stale)
+    result.rebuilt, result.rebuilt_whole = sorted(stale), sorted(whole)
     return result
+
+
+def _mode(dataset: str, stale: set[str], whole: set[str]) -> str | None:
+    """How resolved.<dataset> is brought up to date: rebuilt 'whole', by touched 'keys', or not."""
+    return None if dataset not in stale else "whole" if dataset in whole else "keys"
+
+
+def _group(contract: type[DatasetContract]) -> str | None:
+    """The column whose rows resolve together: the natural key, or attendance's session."""
+    key = contract.natural_key[0] if len(contract.natural_key) == 1 else None
+    return key or getattr(contract, "replaced_per", None)
+
+
+def _touched(dataset: str) -> str:
+    return f"_touched_{dataset}"
+
+
+def _touch(con: duckdb.DuckDBPyConnection, stale: set[str], stored: dict[str, str],
+           inputs: dict[str, str]) -> set[str]:
+    """For each stale dataset, the keys (`_group`) whose resolved rows can differ from the last
+    resolution, in temp table `_touched_<dataset>`; returns the stale datasets that must be rebuilt
+    whole instead. Runs before the withdrawals erase anything. A key is touched when
+    1. a file loaded since (file id above the last resolution's highest) has a row of it; files
+       only add rows, and a key's rows are resolved on their own, so no other key moves;
+    2. the withdrawal list changed and its resolved row is a withdrawn person's (erasing their rows,
+       and the rows they superseded, changes only keys whose current row is theirs);
+    3. its reference (`contracts.REFERENCES`) points to a touched key of the target;
+    4. a new file of the dataset lost rows of withdrawn persons at load: that erasure also removed
+       the rows they superseded, all rows of the key from earlier files, so the keys whose current
+       row went with them are those of resolved.<dataset> left without any row in raw.* (an
+       anti join; a key with a row left kept its current row, the latest).
+    Whole rebuild (the same rows, only slower): a first resolution, a dataset without a single-column
+    key, a count of files that does not add up, a dataset whose reference target is rebuilt whole,
+    and follow-ups that lost rows at load (erased through their plan, without the rows they
+    superseded). Tested against a full resolution in tests/integration/test_resolution_incremental.py."""
+    whole = set()
+    tables = {name for (name,) in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'resolved'").fetchall()}
+    lossy = set().union(*(erasable_with(name) | {name} for name, file_id in con.execute(
+        "select dataset, file_id from ledger.files where status = 'loaded' "
+        "and rows_read > rows_loaded + rows_quarantined").fetchall() if file_id > _previous_max(stored, name)))
+    withdrawals_changed = _part(stored.get(WITHDRAWALS), WITHDRAWALS) != inputs[WITHDRAWALS]
+    references = {source: (column, target) for source, column, target in REFERENCES}
+    for dataset in sorted(stale, key=lambda name: name in references):  # targets before their sources
+        contract, group = CONTRACTS[dataset], _group(CONTRACTS[dataset])
+        previous = _part(stored.get(dataset), dataset)
+        count, top = (int(n) for n in previous.split(":")) if previous else (0, 0)
+        new_files = scalar(con, "select count(*) from ledger.files where status = 'loaded' and dataset = ? "
+                                "and file_id > ?", [dataset, top])
+        column, target = references.get(dataset, (None, None))
+        if (not previous or group is None or dataset not in tables or target in whole
+                or (dataset in lossy and not _has_person(contract))
+                or count + new_files != int(inputs[dataset].split(":")[0])):
+            whole.add(dataset)
+            continue
+        parts = [f"select {group} as k from raw.{dataset} where _file_id > {top}"]
+        if dataset in lossy:
+            parts.append(f"select c.{group} from resolved.{dataset} c anti join raw.{dataset} r on r.{group} = c.{group}")
+        if withdrawals_changed and _has_person(contract) and dataset != WITHDRAWALS:
+            parts.append(f"select {group} from resolved.{dataset} where person_key in ({withdrawn_keys_sql()})")
+        if target in stale:
+            parts.append(f"select {group} from raw.{dataset} where {column} in (select k from {_touched(target)})")
+        con.execute(f"create or replace temp table {_touched(dataset)} as "
+                    f"select distinct k from ({' union all '.join(parts)}) where k is not null")
+    return whole
+
+
+def _part(signature: str | None, dataset: str) -> str | None:
+    """The `<files>:<highest id>` of `dataset` in a stored signature, if there."""
+    found = re.search(rf"(?:^|,){dataset}=(\d+:\d+)(?:,|$)", signature or "")
+    return found.group(1) if found else None
+
+
+def _previous_max(stored: dict[str, str], dataset: str) -> int:
+    previous = _part(stored.get(dataset), dataset)
+    return int(previous.split(":")[1]) if previous else 0
+
+
+def _forget_reference_quarantine(con: duckdb.DuckDBPyConnection, dataset: str,
+                                 contract: type[DatasetContract], mode: str) -> None:
+    """Drop the resolution's quarantine rows that the coming reference check will redo: all of the
+    dataset's, or (by key) those of touched keys and of rows no longer in raw."""
+    keep = ""
+    if mode == "keys":
+        keep = (f"and not exists (select 1 from raw.{dataset} r where r._file_id = q.file_id and r._row_number = q.row_number "
+                f"and r.{_group(contract)} not in (select k from {_touched(dataset)}))")
+    con.execute(f"delete from ledger.quarantine q where stage = 'resolution' and dataset = ? {keep}", [dataset])
 
 
 def _inputs(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -125,11 +224,6 @@ def _signature(dataset: str, inputs: dict[str, str]) -> str:
     return ",".join(f"{name}={inputs[name]}" for name in _depends_on(dataset))
 
 
-def _stale(con: duckdb.DuckDBPyConnection, inputs: dict[str, str]) -> set[str]:
-    stored = dict(con.execute("select dataset, inputs from ledger.resolution_state").fetchall())
-    return {dataset for dataset in CONTRACTS if stored.get(dataset) != _signature(dataset, inputs)}
-
-
 def _erasable() -> set[str]:
     """Datasets a withdrawal erases rows from: those with a person, and follow-ups via plans."""
     return {dataset for dataset in CONTRACTS if dataset != WITHDRAWALS and WITHDRAWALS in _depends_on(dataset)}
@@ -145,11 +239,14 @@ def erasable_with(dataset: str) -> set[str]:
 
 def _write_resolved(
     con: duckdb.DuckDBPyConnection, dataset: str, contract: type[DatasetContract], rows_sql: str,
-    result: Resolution, rebuild: bool,
+    result: Resolution, mode: str | None,
 ) -> None:
-    if rebuild:
-        columns = ", ".join(name for name, _ in table_columns(contract, resolved=True))
+    columns = ", ".join(name for name, _ in table_columns(contract, resolved=True))
+    if mode == "whole":
         con.execute(f"create or replace table resolved.{dataset} as select {columns} from ({rows_sql})")
+    elif mode == "keys":
+        con.execute(f"delete from resolved.{dataset} where {_group(contract)} in (select k from {_touched(dataset)})")
+        con.execute(f"insert into resolved.{dataset} select {columns} from ({rows_sql})")
     result.rows[dataset] = scalar(con, f"select count(*) from resolved.{dataset}")
 
 
@@ -217,8 +314,11 @@ def _has_person(contract: type[DatasetContract]) -> bool:
     return any(spec.name == "person_key" for spec in contract.columns())
 
 
-def _supersede_sql(dataset: str, contract: type[DatasetContract]) -> str:
+def _supersede_sql(dataset: str, contract: type[DatasetContract], *, by_key: bool = False) -> str:
+    """The current rows of raw.<dataset>; `by_key`: of its touched keys only."""
     rows = f"select r.*, d.position from raw.{dataset} r join _delivery d on d.file_id = r._file_id"
+    if by_key:
+        rows += f" where r.{_group(contract)} in (select k from {_touched(dataset)})"
     replaced_per = getattr(contract, "replaced_per", None)
     if contract.natural_key:
         key = ", ".join(contract.natural_key)

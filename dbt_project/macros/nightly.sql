@@ -7,7 +7,12 @@
     enrolments and of enrolments no longer in the cohort; the model then appends the new rows. -#}
 
 {#- A where clause keeping the enrolments to rebuild, in an incremental run only. The ref is taken
-    outside the branch so that dbt records the dependency when it parses the model. -#}
+    outside the branch so that dbt records the dependency when it parses the model. The marts
+    apply it where they first read enrolments (int_enrolments_windowed and the per-enrolment
+    intermediate models), not only on their final rows: every mart row is computed from its own
+    enrolment's rows alone, so the kept rows are the same, and the joins with the history
+    (contacts, stays, attendance, surveys) run for the enrolments to rebuild only (at national scale
+    a nightly build otherwise computed every enrolment and threw most away). -#}
 {% macro only_enrolments_to_build(column) -%}
     {%- set flagged = ref('int_enrolments_flagged_for_rebuild') -%}
     {%- if is_incremental() %}

@@ -5,18 +5,21 @@ with
 enrolments as (
 
     select * from {{ ref('int_enrolments_windowed') }}
+    {{ only_enrolments_to_build('enrolment_id') }}
 
 ),
 
 enrolment_stays as (
 
     select * from {{ ref('int_stays_joined_to_enrolments') }}
+    {{ only_enrolments_to_build('enrolment_id') }}
 
 ),
 
 discharges as (
 
     select * from {{ ref('int_discharges_followed_up') }}
+    {{ only_enrolments_to_build('enrolment_id') }}
 
 ),
 

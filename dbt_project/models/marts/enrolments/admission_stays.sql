@@ -7,12 +7,14 @@ with
 enrolments as (
 
     select * from {{ ref('int_enrolments_windowed') }}
+    {{ only_enrolments_to_build('enrolment_id') }}
 
 ),
 
 enrolment_stays as (
 
     select * from {{ ref('int_stays_joined_to_enrolments') }}
+    {{ only_enrolments_to_build('enrolment_id') }}
 
 ),
 

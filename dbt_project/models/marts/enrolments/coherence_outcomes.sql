@@ -5,6 +5,7 @@ with
 enrolments as (
 
     select * from {{ ref('int_enrolments_windowed') }}
+    {{ only_enrolments_to_build('enrolment_id') }}
 
 ),
 
@@ -23,6 +24,7 @@ follow_ups as (
 discharges as (
 
     select * from {{ ref('int_discharges_followed_up') }}
+    {{ only_enrolments_to_build('enrolment_id') }}
 
 ),
 

@@ -7,6 +7,7 @@ with
 enrolments as (
 
     select * from {{ ref('int_enrolments_windowed') }}
+    {{ only_enrolments_to_build('enrolment_id') }}
 
 ),
 
