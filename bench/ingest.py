@@ -30,10 +30,10 @@ import duckdb
 
 import ingestion
 from bench.docs import machine, write_section
+from core.database import scalar
+from core.progress import Progress
+from core.settings import Settings
 from ingestion.reader import CSV_BUFFER_SIZE
-from sammen.database import scalar
-from sammen.progress import Progress
-from sammen.settings import Settings
 
 SECTION = "## Ingestion throughput"
 DATASET = "outpatient_contacts"

@@ -1,4 +1,4 @@
-"""Throughput of the linkage key: `sammen.linkage` (Python's `hmac` in a DuckDB Arrow function)
+"""Throughput of the linkage key: `core.linkage` (Python's `hmac` in a DuckDB Arrow function)
 against the SQL HMAC built from ipad/opad that `pseudonymise` and `synth` used before it.
 
     python -m bench.linkage [--values N] [--repeats R]
@@ -19,8 +19,8 @@ import time
 
 import duckdb
 
-from sammen import linkage
-from sammen.database import scalar
+from core import linkage
+from core.database import scalar
 
 KEY = b"sammen synthetic partnership key (not a real key)"
 FIRST = 1_000_000_000
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(results) != 1:
         raise SystemExit("the two versions differ")
     sql, library = statistics.median(times["sql"]), statistics.median(times["hmac"])
-    for name, median in (("SQL ipad/opad", sql), ("sammen.linkage (hmac)", library)):
+    for name, median in (("SQL ipad/opad", sql), ("core.linkage (hmac)", library)):
         print(f"{name}: median {median:.1f} s of {args.repeats} ({args.values / median / 1e6:.2f} M values/s)")
     print(f"ratio hmac/sql {library / sql:.2f}; load average {os.getloadavg()[0]:.1f} at end")
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from sammen.database import scalar
+from core.database import scalar
 
 
 def load(database: Path, files: list[Path]) -> int:

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import duckdb
 
-from sammen import sql
-from sammen.database import scalar
+from core import sql
+from core.database import scalar
 
 SCALES = {"S": 2_000, "M": 100_000, "L": 1_500_000}
 SEED = 7

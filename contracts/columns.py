@@ -33,7 +33,7 @@ class Kind(enum.StrEnum):
     SECTORS = "sectors"  # '|'-separated subset of the Sector enumeration
 
 
-# The person_key's shape, its one definition (sammen.identifiers holds the CPR number's; the
+# The person_key's shape, its one definition (core.identifiers holds the CPR number's; the
 # contracts import nothing of sammen, so this one lives here).
 PERSON_KEY_LENGTH = 64
 PERSON_KEY_DIGITS = "0-9a-f"  # lower-case hex

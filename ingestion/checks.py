@@ -34,10 +34,10 @@ from contracts.columns import DATE_FORMAT, INT_FORMAT, TS_FORMAT, ColumnSpec, Ki
 from contracts.limits import FILE_LIMITS
 from contracts.messages import WRITTEN_AS
 from contracts.reference import allowed_values
+from core import sql
+from core.database import scalar
+from core.identifiers import sql_candidate
 from ingestion.reader import SOURCE_TABLE, SourceTable
-from sammen import sql
-from sammen.database import scalar
-from sammen.identifiers import sql_candidate
 
 CHECK_TABLE = "_chk"  # a view over CHECK_DATA with `_row_number`
 CHECK_DATA = "_chk_t"

@@ -1,7 +1,7 @@
 """Where a CPR number hides around the fields: the metadata that travels with the rows.
 
 A manifest's keys and values, Parquet's key-value metadata, Arrow's schema and field metadata are
-each scanned with `sammen.identifiers.is_cpr_like`, the one definition the fields' bulk check is
+each scanned with `core.identifiers.is_cpr_like`, the one definition the fields' bulk check is
 made from too; a hit names the place, never the text.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from sammen.identifiers import is_cpr_like
+from core.identifiers import is_cpr_like
 
 # pyarrow's own key: its value is the Arrow schema serialised in base64, scanned decoded instead
 # (base64 text could form a CPR-shaped word by chance and reject a clean file)

@@ -23,6 +23,10 @@ import pyarrow as pa
 
 from contracts import contract_for
 from contracts.base import DatasetContract
+from core import sql
+from core.database import one, scalar
+from core.identifiers import sql_candidate, sql_confirmed
+from core.ledger import CheckResult
 from ingestion import cpr
 from ingestion.checks import (
     CHECK_DATA,
@@ -33,7 +37,6 @@ from ingestion.checks import (
     run_checks,
 )
 from ingestion.files import Fingerprint, Manifest, fingerprint, read_manifest
-from ingestion.ledger import CheckResult
 from ingestion.reader import (
     SOURCE_TABLE,
     FileRejected,
@@ -42,9 +45,6 @@ from ingestion.reader import (
     open_source,
     read_source,
 )
-from sammen import sql
-from sammen.database import one, scalar
-from sammen.identifiers import sql_candidate, sql_confirmed
 
 QUARANTINE_TABLE = "_q"
 EXPLAINED_ROWS = 200  # pydantic explains this many bad rows per file; the rest keep the generic text

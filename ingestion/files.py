@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from contracts import CONTRACTS
-from sammen.home import SOURCES, Home
-from sammen.identifiers import is_cpr_like
+from core.home import SOURCES, Home
+from core.identifiers import is_cpr_like
 
 MANIFEST_SUFFIX = ".manifest.json"
 REASON_SUFFIX = ".reason.txt"
@@ -92,7 +92,7 @@ def redacted_name(name: str) -> str:
 
     The name is cut at the characters that cannot be inside a CPR number (anything but letters,
     digits and the hyphen of DDMMYY-SSSS); each part is judged by the project's CPR detection
-    (`sammen.identifiers.is_cpr_like`), so there is no second pattern to keep in step."""
+    (`core.identifiers.is_cpr_like`), so there is no second pattern to keep in step."""
     parts = re.split(r"([^\w-]|_)", name)
     return "".join(CPR_REDACTED if part and is_cpr_like(part) else part for part in parts)
 

@@ -12,7 +12,7 @@ person_key = HMAC-SHA256 of the CPR number under the partnership's shared key, 6
 - the output keeps every other column as delivered; `person_key` takes the CPR column's place.
   CSV in → CSV out (UTF-8, comma); Parquet in → Parquet out (by the output's extension).
 
-The HMAC is `sammen.linkage` (Python's `hmac`, in bulk as a DuckDB function), the same one as
+The HMAC is `core.linkage` (Python's `hmac`, in bulk as a DuckDB function), the same one as
 `sammen synth`'s.
 """
 
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import duckdb
 
+from core import linkage, sql
+from core.database import scalar
+from core.identifiers import sql_is_cpr_number
 from ingestion.reader import SOURCE_TABLE, FileRejected, read_source
-from sammen import linkage, sql
-from sammen.database import scalar
-from sammen.identifiers import sql_is_cpr_number
 
 _SHOWN = 10
 

@@ -45,10 +45,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from contracts.limits import FILE_LIMITS
+from core import sql
+from core.database import scalar
+from core.identifiers import DATE_DIGITS, is_cpr_like
 from ingestion import cpr
-from sammen import sql
-from sammen.database import scalar
-from sammen.identifiers import DATE_DIGITS, is_cpr_like
 
 SOURCE_TABLE = "_src"
 BOM = codecs.BOM_UTF8

@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 import duckdb
 
 from contracts import CONTRACTS, REFERENCES, DatasetContract
-from ingestion.ledger import CheckResult, table_columns
-from sammen import erasure
-from sammen.database import scalar
+from core import erasure
+from core.database import scalar
+from core.ledger import CheckResult, table_columns
 
 WITHDRAWALS = "consent_withdrawals"
 
@@ -260,7 +260,7 @@ def erase_withdrawn(con: duckdb.DuckDBPyConnection, datasets: set[str] | None = 
 
     Called by resolution and, in the load transaction, for a file loaded after the withdrawal
     (its rows of the person never outlive the transaction). Deleted rows keep their bytes in the
-    file, so any row erased also records "erasure pending" (`sammen.erasure`): the next transform
+    file, so any row erased also records "erasure pending" (`core.erasure`): the next transform
     rewrites the warehouse file."""
     if not scalar(con, f"select count(*) from raw.{WITHDRAWALS}"):
         return

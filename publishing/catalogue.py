@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sammen.settings import INDICATOR_CATALOGUE
+from core.settings import INDICATOR_CATALOGUE
 
 CATALOGUE_PATH = INDICATOR_CATALOGUE
 

@@ -22,9 +22,9 @@ from typing import Literal
 import pyarrow.parquet as pq
 
 from contracts.columns import PERSON_KEY_DIGITS, PERSON_KEY_IN_TEXT
-from sammen.atomic import exchange
-from sammen.faults import pause_point
-from sammen.home import share_with_group
+from core.atomic import exchange
+from core.faults import pause_point
+from core.home import share_with_group
 
 Sensitivity = Literal["aggregate", "person_level"]
 PUBLISHABLE: Sensitivity = "aggregate"

@@ -32,8 +32,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from core.settings import DBT_PROJECT_DIR
 from publishing.catalogue import Catalogue
-from sammen.settings import DBT_PROJECT_DIR
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 YEAR = re.compile(r"^\d{4}$")

@@ -37,7 +37,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from ingestion.ledger import compute_cutoff
+from core.database import connect
+from core.home import Home
+from core.ledger import compute_cutoff
+from core.lock import writer_lock
+from core.progress import Progress
+from core.settings import Settings
 from publishing import releases
 from publishing.board import board_table, to_excel_csv, to_xlsx
 from publishing.catalogue import CATALOGUE_PATH, Catalogue, load_catalogue
@@ -46,11 +51,6 @@ from publishing.methods import METHODS_PATH
 from publishing.outputs import PublishedFolder
 from publishing.periods import completeness
 from publishing.report import render
-from sammen.database import connect
-from sammen.home import Home
-from sammen.lock import writer_lock
-from sammen.progress import Progress
-from sammen.settings import Settings
 
 PUBLISHED_COLUMNS = COLUMNS + CONTROL_COLUMNS + ["period_complete", "release_id"]
 ARROW_SCHEMA = pa.schema(

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from core.faults import switched_off
 from publishing.disclosure import HISTORY_COLUMNS
-from sammen.faults import switched_off
 
 SCHEMA = "releases"
 RULES = "outcomes.md 1.2"
-# The safeguard's name in the fault seam (sammen/faults.py): switched off there, a publish ignores
+# The safeguard's name in the fault seam (core/faults.py): switched off there, a publish ignores
 # earlier releases, so the multi-release attack tests can show the leak the guard closes.
 GUARD = "release_guard"
 

@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from sammen import linkage
+from core import linkage
 from synthetic.frame import day_of
 
 DEFAULT_END = dt.date(2026, 3, 3)
@@ -129,7 +129,7 @@ class World:
 
 
 def hmac_sha256_hex(key: bytes, first: int, count: int) -> pa.Array:
-    """HMAC-SHA256 hex (`sammen.linkage`, as `sammen pseudonymise`) of the decimal text of
+    """HMAC-SHA256 hex (`core.linkage`, as `sammen pseudonymise`) of the decimal text of
     first .. first+count-1, in bulk."""
     with duckdb.connect() as con:
         con.execute("SET threads TO 2")

@@ -14,7 +14,7 @@ Around every dbt build, relations dbt leaves behind (`<model>__dbt_backup` after
 of an incremental model, `__dbt_tmp`, and both after a kill during `dbt build`) are dropped: they
 hold the rows of the previous build, a withdrawn person's included. After the export, a pending
 erasure (a consent withdrawal applied by ingestion) is completed by rewriting the warehouse file
-(`sammen.erasure`): only then are the person's bytes gone from it.
+(`core.erasure`): only then are the person's bytes gone from it.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from typing import Any
 
 import duckdb
 
-from sammen import erasure, sql
-from sammen.database import (
+from core import erasure, sql
+from core.database import (
     connect,
     dbt_environment,
     one,
@@ -39,10 +39,10 @@ from sammen.database import (
     scalar,
     spill_folder,
 )
-from sammen.home import Home
-from sammen.lock import writer_lock
-from sammen.progress import Progress
-from sammen.settings import Settings
+from core.home import Home
+from core.lock import writer_lock
+from core.progress import Progress
+from core.settings import Settings
 from transform import export, martsdb, postgres
 from transform.runner import DbtPaths, TransformError, invoke
 
@@ -163,7 +163,7 @@ def _drop_leftover_relations(warehouse: Path) -> None:
 
 
 def complete_erasure(home: Home, progress: Progress) -> None:
-    """Rewrite the warehouse into a fresh file if a withdrawal was applied (`sammen.erasure`).
+    """Rewrite the warehouse into a fresh file if a withdrawal was applied (`core.erasure`).
     Run last among a night's writes: a later write (the release ledger) leaves freed blocks, which
     hold none of the erased rows but make the byte-level guarantee harder to check."""
     seconds = erasure.complete_pending(home.warehouse)
@@ -236,7 +236,7 @@ class _State:
     def allows_nightly(self, variables: dict[str, object], cutoff: dt.date) -> bool:
         if not self.saved:
             return False
-        from sammen.settings import DBT_PROJECT_DIR
+        from core.settings import DBT_PROJECT_DIR
 
         return (
             self.saved["project"] == project_fingerprint(DBT_PROJECT_DIR)
@@ -259,7 +259,7 @@ class _State:
         self.path.unlink(missing_ok=True)
 
     def remember(self, variables: dict[str, object], cutoff: dt.date, deliveries: str | None) -> None:
-        from sammen.settings import DBT_PROJECT_DIR
+        from core.settings import DBT_PROJECT_DIR
 
         kept = {k: v for k, v in variables.items() if k not in ("cutoff", "previous_cutoff")}
         self.path.write_text(json.dumps({

@@ -6,10 +6,10 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from sammen import arguments
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
+from core import arguments
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from transform.query_formats import (
     FORMATS,
     check_destination,
@@ -38,7 +38,7 @@ def _transform_command(args: argparse.Namespace) -> int:
 
 
 def _computed_cutoff(home: Home) -> dt.date:
-    from ingestion.ledger import compute_cutoff
+    from core.ledger import compute_cutoff
 
     return compute_cutoff(home)
 

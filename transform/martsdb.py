@@ -23,10 +23,10 @@ from pathlib import Path
 
 import duckdb
 
-from sammen import sql
-from sammen.atomic import fsync
-from sammen.home import Home
-from sammen.settings import DBT_PROJECT_DIR
+from core import sql
+from core.atomic import fsync
+from core.home import Home
+from core.settings import DBT_PROJECT_DIR
 
 
 def public_marts(project: Path = DBT_PROJECT_DIR) -> list[str]:

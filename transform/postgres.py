@@ -19,7 +19,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from psycopg import sql
 
-from sammen.sql import ident
+from core.sql import ident
 
 DEFAULT_DATABASE = "sammen"
 _PG_TYPES = {

@@ -37,9 +37,9 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
-from sammen.database import ConfigValue
-from sammen.home import Home
-from sammen.settings import Settings
+from core.database import ConfigValue
+from core.home import Home
+from core.settings import Settings
 
 _Result = TypeVar("_Result")
 

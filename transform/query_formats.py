@@ -33,8 +33,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from sammen.atomic import write_atomically
-from sammen.home import Home
+from core.atomic import write_atomically
+from core.home import Home
 
 FORMATS = ("table", "csv", "parquet", "json")
 

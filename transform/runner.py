@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from sammen.home import Home
-from sammen.settings import DBT_PROJECT_DIR, INDICATOR_CATALOGUE
+from core.home import Home
+from core.settings import DBT_PROJECT_DIR, INDICATOR_CATALOGUE
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 _DBT_LOCK = threading.Lock()  # dbt's in-process runner and os.environ are process-wide

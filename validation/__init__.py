@@ -21,8 +21,8 @@ import logging
 
 import duckdb
 
-from sammen.home import Home
-from sammen.settings import DEFAULT_GX_DOCS_RUNS
+from core.home import Home
+from core.settings import DEFAULT_GX_DOCS_RUNS
 from validation.results import BatchCheckResult
 from validation.thresholds import DEFAULT_THRESHOLDS, Thresholds
 

@@ -3,7 +3,7 @@
 GX keeps lists of failing values in its results and Data Docs. sammen caps them (SUMMARY with a
 small `partial_unexpected_count`), drops them entirely for identifier columns (person_key and
 record ids) and finally blanks anything shaped like a person_key (any 64-hex run, either case:
-`contracts.columns.PERSON_KEY_IN_TEXT`) or a CPR number (`sammen.identifiers`) in whatever
+`contracts.columns.PERSON_KEY_IN_TEXT`) or a CPR number (`core.identifiers`) in whatever
 remains, before a result is stored, rendered or recorded.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from contracts.columns import PERSON_KEY_IN_TEXT
-from sammen.identifiers import blank_cpr
+from core.identifiers import blank_cpr
 
 # Failing values kept per expectation (for non-identifier columns).
 PARTIAL_UNEXPECTED_COUNT = 5

@@ -15,7 +15,7 @@ Inputs:
 - `catalogue`: the parsed catalogue YAML (a list of entries with id, title_en, title_da, unit,
   definition; also accepted: `{"indicators": [...]}` or `{id: entry}`).
 - `run_info`: run_id, cutoff, pipeline_version (or version), generated_at; optional
-  disclosure_threshold (default `sammen.settings.MIN_DISCLOSURE_THRESHOLD`, 5: small counts then read `<5`, with a higher threshold
+  disclosure_threshold (default `core.settings.MIN_DISCLOSURE_THRESHOLD`, 5: small counts then read `<5`, with a higher threshold
   `<k`), programmes (list of programme catalogue entries, default: the catalogue in force) and
   municipalities (code -> name, default: the 98 official ones).
 
@@ -38,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.settings import MIN_DISCLOSURE_THRESHOLD
 from publishing.report.data import (
     Indicators,
     catalogue_entries,
@@ -53,7 +54,6 @@ from publishing.report.page import (
     slug,
     tag,
 )
-from sammen.settings import MIN_DISCLOSURE_THRESHOLD
 
 __all__ = ["render"]
 

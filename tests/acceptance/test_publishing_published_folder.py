@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from helpers.publishing import attack, published_text
 
+from core.home import Home
 from publishing.catalogue import load_catalogue
 from publishing.outputs import DECLARED
-from sammen.home import Home
 
 pytestmark = pytest.mark.slow
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)

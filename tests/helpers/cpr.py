@@ -1,11 +1,11 @@
 """The tests' oracle for CPR numbers, written from extracts.md alone: no regular expression and
-nothing of the product (sammen.identifiers), so a shared mistake cannot hide.
+nothing of the product (core.identifiers), so a shared mistake cannot hide.
 
 extracts.md: CPR-like is, anywhere in a field, `DDMMYY-SSSS` or `DDMMYYSSSS` standing as a
 separate word (at the start or end of the field or next to a character that is neither a letter
 nor a digit) whose `DDMMYY` is a valid calendar date in 19YY or in 20YY. "Letter or digit" is
 Python's `str.isalnum` (any script); the number's own digits are the ASCII ones (the decision
-written in sammen/identifiers.py).
+written in core/identifiers.py).
 """
 
 from __future__ import annotations

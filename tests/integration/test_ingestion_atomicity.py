@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers.ingestion import csv_text, deliver, new_home, query, rows, run, scalar
 
-from sammen.faults import MARKER_ENV, PAUSE_AT_ENV
+from core.faults import MARKER_ENV, PAUSE_AT_ENV
 
 SAMMEN = [str(Path(sys.executable).with_name("sammen"))]
 
@@ -82,7 +82,7 @@ def test_a_second_concurrent_run_exits_with_a_clear_message(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
-         "from sammen.home import Home\nfrom sammen.lock import writer_lock\n"
+         "from core.home import Home\nfrom core.lock import writer_lock\n"
          "with writer_lock(Home.at(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n",
          str(home.root)],
         stdout=subprocess.PIPE, text=True,

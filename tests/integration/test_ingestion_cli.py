@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 from helpers.ingestion import VALID, csv_text, deliver, new_home, query, rows, run
 
+from core.home import Home
+from core.ledger import CutoffError, compute_cutoff
+from core.settings import Settings
 from ingestion import ingest
-from ingestion.ledger import CutoffError, compute_cutoff
 from sammen.cli import main
-from sammen.home import Home
-from sammen.settings import Settings
 
 CPR = "0101901234"
 

@@ -18,13 +18,13 @@ import pytest
 import yaml
 from helpers.publishing import indicators_from_enrolments, key, published_text, random_enrolments
 
+from core.home import Home
+from core.progress import Progress
+from core.settings import REPO_ROOT, Settings
 from publishing import PublishError, publish
 from publishing.catalogue import CATALOGUE_PATH, load_catalogue
 from sammen.cli import main
-from sammen.home import Home
 from sammen.pipeline import SUMMARY_INDICATORS, summary
-from sammen.progress import Progress
-from sammen.settings import REPO_ROOT, Settings
 
 PERSONS = 80
 FILES = {"indicators.csv", "indicators_excel.csv", "indicators.xlsx", "indicators.parquet",

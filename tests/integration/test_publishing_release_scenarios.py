@@ -4,7 +4,7 @@ every release (tests/helpers/releases.py).
 
 Each scenario copies one base home after its first release and delivers what the scenario says.
 With the release guard (the product) the attacker learns nothing; the same releases controlled
-without it (the fault seam `SAMMEN_FAULT_SWITCH_OFF=release_guard`, `sammen/faults.py`, on a scratch copy of the
+without it (the fault seam `SAMMEN_FAULT_SWITCH_OFF=release_guard`, `core/faults.py`, on a scratch copy of the
 warehouse) give the planted person away, so every test can fail.
 """
 
@@ -21,15 +21,15 @@ import pytest
 from helpers.ingestion import csv_text, deliver
 from helpers.releases import attack_releases, describe, read_published
 
+from core.faults import SWITCH_OFF_ENV
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from publishing import publish
 from publishing.catalogue import load_catalogue
 from publishing.releases import GUARD
 from sammen.cli import main
-from sammen.faults import SWITCH_OFF_ENV
-from sammen.home import Home
 from sammen.pipeline import run
-from sammen.progress import Progress
-from sammen.settings import Settings
 from synthetic import generate
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ from helpers.ingestion import csv_text, deliver, key, new_home, rows, run
 
 from bench.scale import deliveries
 from contracts import CONTRACTS
+from core.home import Home
 from ingestion.resolve import resolve
-from sammen.home import Home
 from synthetic import generate
 
 QUARANTINE = "select * from ledger.quarantine where stage = 'resolution' order by all"

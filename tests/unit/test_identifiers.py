@@ -1,4 +1,4 @@
-"""CPR numbers in text (extracts.md): sammen.identifiers' Python and its DuckDB SQL against an
+"""CPR numbers in text (extracts.md): core.identifiers' Python and its DuckDB SQL against an
 oracle written from the spec (tests/helpers/cpr.py), on numbers built from real calendar dates
 and on near misses built to fail one rule each."""
 
@@ -13,7 +13,7 @@ from helpers.ingestion import key
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sammen.identifiers import (
+from core.identifiers import (
     blank_cpr,
     is_cpr_like,
     is_cpr_number,

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from sammen.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 PACKAGES = ("sammen", "contracts", "ingestion", "synthetic", "transform", "publishing", "orchestration", "validation")
 
@@ -22,9 +22,9 @@ def _definitions(name: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("name", "home"), [
-    ("CheckResult", "ingestion/ledger.py"),  # validation's is BatchCheckResult
+    ("CheckResult", "core/ledger.py"),  # validation's is BatchCheckResult
     ("redact", "validation/results.py"),  # transform's is dbt_message_without_values
-    ("is_cpr_like", "sammen/identifiers.py"),  # the one CPR definition
+    ("is_cpr_like", "core/identifiers.py"),  # the one CPR definition
 ])
 def test_the_name_is_defined_once(name, home):
     assert _definitions(name) == [home]

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from sammen.home import Home
+from core.home import Home
+from core.progress import Progress
 from sammen.pipeline import summary
-from sammen.progress import Progress
 
 HEADER = ("indicator_id,period,programme,municipality,numerator,denominator,value,n_persons,suppressed,"
           "suppression_reason,period_complete")

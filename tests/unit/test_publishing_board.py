@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from helpers.publishing import cell
 
+from core.settings import Settings
 from publishing.board import board_table, to_excel_csv, to_xlsx
 from publishing.catalogue import load_catalogue
 from publishing.disclosure import control
 from publishing.publish import published, to_csv
-from sammen.settings import Settings
 
 CATALOGUE = load_catalogue()
 CUTOFF = dt.date(2026, 3, 30)  # cohort 2024 complete that day (publishing.periods), 2026-Q1 not

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 from conftest import sammen_command
 
+from core.settings import REPO_ROOT
 from publishing.catalogue import load_catalogue
 from publishing.methods import (
     BEGIN,
@@ -18,7 +19,6 @@ from publishing.methods import (
     refreshed,
     write_indicator_section,
 )
-from sammen.settings import REPO_ROOT
 
 HANDBOOK = REPO_ROOT / "docs" / "methods.md"
 REGENERATE = "run `sammen methods` in the checkout and commit docs/methods.md"

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from core.settings import DBT_PROJECT_DIR
 from publishing.catalogue import load_catalogue
 from publishing.periods import cohort_closes_on, completeness, is_complete, windows
-from sammen.settings import DBT_PROJECT_DIR
 
 DAY = dt.timedelta(days=1)
 

@@ -1,4 +1,4 @@
-"""The linkage key (`sammen.linkage`): DuckDB's bulk function equals Python's `hmac.new` for any key."""
+"""The linkage key (`core.linkage`): DuckDB's bulk function equals Python's `hmac.new` for any key."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sammen import linkage
+from core import linkage
 from synthetic.world import hmac_sha256_hex
 
 

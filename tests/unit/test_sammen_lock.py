@@ -1,4 +1,4 @@
-"""The writer lock (`sammen.lock`): a kernel flock with a bounded wait; re-entrant only within one
+"""The writer lock (`core.lock`): a kernel flock with a bounded wait; re-entrant only within one
 flow of control (a context variable), so another thread is another writer.
 (Across processes and the exit code: tests/integration/test_ingestion_atomicity.py.)"""
 
@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from sammen.home import Home
-from sammen.lock import WarehouseBusy, writer_lock
+from core.home import Home
+from core.lock import WarehouseBusy, writer_lock
 
 
 def in_thread(home: Home, timeout: float) -> str:

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from contracts.reference import _programmes, programme_codes
-from sammen.settings import ENVIRONMENT, Settings, SettingsError
+from core.settings import ENVIRONMENT, Settings, SettingsError
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sammen.settings import DEFAULT_GX_DOCS_RUNS, Settings
+from core.settings import DEFAULT_GX_DOCS_RUNS, Settings
 
 
 def test_the_data_docs_history_is_read_from_the_environment(monkeypatch):

@@ -27,8 +27,8 @@ from pathlib import Path
 import duckdb
 
 from contracts import CONTRACTS, DatasetContract
-from sammen.database import scalar
-from sammen.home import SOURCES, Home
+from core.database import scalar
+from core.home import SOURCES, Home
 
 LEDGER_DDL = (
     "create schema if not exists ledger",

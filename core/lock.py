@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import IO
 
-from sammen.home import Home
+from core.home import Home
 
 _held: ContextVar[frozenset[Path]] = ContextVar("sammen_writer_locks_held", default=frozenset())
 

@@ -116,7 +116,7 @@ class Settings(BaseModel):
     query_memory_limit: str = "2GB"
     query_timeout_seconds: float = 300.0
     query_threads: int = 2
-    # DuckDB, for every connection sammen opens (sammen.database) and for dbt-duckdb
+    # DuckDB, for every connection sammen opens (core.database) and for dbt-duckdb
     # (dbt_project/profiles.yml): memory ceiling (DuckDB syntax, e.g. `6GiB`), worker threads.
     duckdb_memory_limit: str = Field(default_factory=lambda: default_memory_limit())
     duckdb_threads: int = Field(default_factory=lambda: os.cpu_count() or 1)

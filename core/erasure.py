@@ -28,9 +28,9 @@ from pathlib import Path
 
 import duckdb
 
-from sammen import sql
-from sammen.atomic import fsync
-from sammen.database import scalar
+from core import sql
+from core.atomic import fsync
+from core.database import scalar
 
 FRESH_SUFFIX = ".fresh"  # the copy being written: <warehouse>.fresh (and its .wal)
 _FRESH_CATALOG = "sammen_fresh"

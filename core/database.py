@@ -26,8 +26,8 @@ from typing import Any
 
 import duckdb
 
-from sammen.home import Home
-from sammen.settings import Settings
+from core.home import Home
+from core.settings import Settings
 
 MEMORY_SETTING = "SAMMEN_DUCKDB_MEMORY_LIMIT"
 # What duckdb.connect takes as one configuration value.

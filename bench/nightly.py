@@ -1,6 +1,6 @@
 """Measure a full build against a nightly build with one more day of extracts.
 
-    .venv/bin/python -m transform.benchmark --persons 3000
+    .venv/bin/python -m bench.nightly --persons 3000
 
 Synthetic `resolved.*` tables (tests/helpers/warehouse.py's generator) for enrolments since 2022,
 a full build at a cutoff, then the same data with the cutoff one day later (one more day of
@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sammen.database import one
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import REPO_ROOT, Settings
+from core.database import one
+from core.home import Home
+from core.progress import Progress
+from core.settings import REPO_ROOT, Settings
 from transform.build import build
 
 
