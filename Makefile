@@ -29,7 +29,7 @@ system-deps:
 ## demo: synthetic extracts for $(PERSONS) persons into ./$(HOME_DIR), then one full run
 demo: setup
 	$(BIN)/sammen synth --home $(HOME_DIR) --persons $(PERSONS) --seed $(SEED)
-	@# exit code 2 (sammen/exit_codes.py): the night finished, but a file was rejected or a check
+	@# exit code 2 (core/exit_codes.py): the night finished, but a file was rejected or a check
 	@# failed; the demo's synthetic NGO data fail the participant-share plausibility check on purpose.
 	$(BIN)/sammen run --home $(HOME_DIR) || test $$? -eq 2
 

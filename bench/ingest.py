@@ -30,9 +30,9 @@ import duckdb
 
 import ingestion
 from bench.docs import machine, write_section
+from core.progress import Progress
+from core.settings import Settings
 from ingestion.reader import CSV_BUFFER_SIZE
-from sammen.progress import Progress
-from sammen.settings import Settings
 
 SECTION = "## Ingestion throughput"
 DATASET = "outpatient_contacts"

@@ -22,13 +22,13 @@ import duckdb
 import pandas as pd
 
 from bench.docs import machine, write_section
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from publishing.catalogue import load_catalogue
 from publishing.disclosure import COLUMNS, control
 from publishing.releases import history
-from sammen.home import Home
 from sammen.pipeline import run
-from sammen.progress import Progress
-from sammen.settings import Settings
 from synthetic import generate
 
 SECTION = "## Release guard: cells held per release"

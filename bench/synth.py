@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from sammen.home import Home
-from sammen.progress import Progress
+from core.home import Home
+from core.progress import Progress
 from synthetic.delivery import synthesise
 
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from airflow.sdk import dag, get_current_context, task
 
+from core.home import SOURCES
 from orchestration import assets, defaults, tasks
-from sammen.home import SOURCES
 
 
 def build(source: str):

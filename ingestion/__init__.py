@@ -1,7 +1,7 @@
 """Ingestion: landing → ledger → raw → resolved (extracts.md), plus the partners' tools.
 
 `ingest(home, settings, progress=None, *, files=None) -> IngestReport` is the entry point used by
-`sammen run` and the DAGs; `ingestion.ledger.compute_cutoff(home)` gives the run's cutoff.
+`sammen run` and the DAGs; `core.ledger.compute_cutoff(home)` gives the run's cutoff.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from contracts.messages import LANGUAGES
-from sammen import arguments, exit_codes, runs
+from core import arguments, exit_codes, runs
 
 RUNS_SHOWN = 10
 
@@ -52,11 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from core.home import Home
+    from core.lock import WarehouseBusy
+    from core.progress import Progress
+    from core.settings import Settings
     from ingestion.load import ingest
-    from sammen.home import Home
-    from sammen.lock import WarehouseBusy
-    from sammen.progress import Progress
-    from sammen.settings import Settings
 
     settings = Settings().with_overrides(quarantine_threshold=args.quarantine_threshold)
     try:
@@ -69,8 +69,8 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _ledger(args: argparse.Namespace) -> int:
-    from ingestion.ledger import check_summary, connect_read_only, last_run_id, recent_files
-    from sammen.home import Home
+    from core.home import Home
+    from core.ledger import check_summary, connect_read_only, last_run_id, recent_files
 
     con = connect_read_only(Home.existing(args.home))
     if con is None:
@@ -94,7 +94,7 @@ def _ledger(args: argparse.Namespace) -> int:
 
 
 def _print_runs(nights: list) -> None:
-    """The latest `sammen run`s from ledger.runs (sammen.runs), newest first."""
+    """The latest `sammen run`s from ledger.runs (core.runs), newest first."""
     if not nights:
         return
     print(f"\nruns (latest {RUNS_SHOWN}):")
@@ -155,9 +155,9 @@ def _ledger_table(files: list) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from core.settings import Settings
     from ingestion.check import check_file
     from ingestion.files import shown
-    from sammen.settings import Settings
 
     if not args.file.is_file():
         print(f"sammen check: no such file: {shown(str(args.file))}", file=sys.stderr)

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from contracts import contract_for
+from core.ledger import CheckResult
 from ingestion import cpr
 from ingestion.checks import (
     CHECK_DATA,
@@ -32,7 +33,6 @@ from ingestion.checks import (
     run_checks,
 )
 from ingestion.files import Fingerprint, Manifest, fingerprint, read_manifest
-from ingestion.ledger import CheckResult
 from ingestion.reader import (
     SOURCE_TABLE,
     FileRejected,

@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from contracts import CONTRACTS
+from core.home import SOURCES, Home
 from ingestion.cpr import is_cpr_like
-from sammen.home import SOURCES, Home
 
 MANIFEST_SUFFIX = ".manifest.json"
 REASON_SUFFIX = ".reason.txt"

@@ -35,6 +35,12 @@ from pathlib import Path
 import duckdb
 
 from contracts import contract_for
+from core.database import connect
+from core.home import Home
+from core.ledger import CheckResult, ensure_schema, record_checks, table_columns
+from core.lock import writer_lock
+from core.progress import Progress
+from core.settings import Settings
 from ingestion.checks import CHECK_TABLE
 from ingestion.evaluate import (
     QUARANTINE_TABLE,
@@ -64,15 +70,9 @@ from ingestion.files import (
     shown,
     take_snapshot,
 )
-from ingestion.ledger import CheckResult, ensure_schema, record_checks, table_columns
 from ingestion.purge import purge_restricted, restrict, restricted_folder
 from ingestion.report import FileOutcome, IngestReport
 from ingestion.resolve import WITHDRAWALS, erasable_with, erase_withdrawn, resolve
-from sammen.database import connect
-from sammen.home import Home
-from sammen.lock import writer_lock
-from sammen.progress import Progress
-from sammen.settings import Settings
 
 # Test hooks (tests/integration/test_ingestion_atomicity.py): pause inside the load transaction.
 PAUSE_ENV = "SAMMEN_TEST_PAUSE_IN_LOAD"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from core.ledger import CHECK_KINDS, CheckResult
 from ingestion.files import shown
-from ingestion.ledger import CHECK_KINDS, CheckResult
 
 
 @dataclass(frozen=True)

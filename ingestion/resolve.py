@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from contracts import CONTRACTS, REFERENCES, DatasetContract
-from ingestion.ledger import CheckResult, table_columns
-from sammen import erasure
+from core import erasure
+from core.ledger import CheckResult, table_columns
 
 WITHDRAWALS = "consent_withdrawals"
 
@@ -162,7 +162,7 @@ def erase_withdrawn(con: duckdb.DuckDBPyConnection, datasets: set[str] | None = 
 
     Called by resolution and, in the load transaction, for a file loaded after the withdrawal
     (its rows of the person never outlive the transaction). Deleted rows keep their bytes in the
-    file, so any row erased also records "erasure pending" (`sammen.erasure`): the next transform
+    file, so any row erased also records "erasure pending" (`core.erasure`): the next transform
     rewrites the warehouse file."""
     if not con.execute(f"select count(*) from raw.{WITHDRAWALS}").fetchone()[0]:
         return

@@ -2,7 +2,7 @@
 
 The DuckDB warehouse allows one writing process at a time. Every task that opens it runs in the
 `sammen_warehouse` pool, which has a single slot, so Airflow never starts two of them at once;
-inside the task, `sammen.lock.writer_lock` also guards against a `sammen run` started by hand.
+inside the task, `core.lock.writer_lock` also guards against a `sammen run` started by hand.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +133,9 @@ def ingest(source: str, files: list[str]) -> dict[str, Any]:
     folder as ingestion started, or when this run recorded them in the ledger (a file can be
     handled before its own watcher saw it settle). Verdicts come from the ledger, the record.
     """
+    from core.lock import writer_lock
     from ingestion.files import redacted_name
     from orchestration.trigger import snapshot
-    from sammen.lock import writer_lock
 
     target = home()
     progress = _progress()
@@ -208,9 +208,9 @@ def compute_cutoff() -> str:
     """
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from ingestion.ledger import CutoffError
-    from ingestion.ledger import compute_cutoff as from_ledger
-    from sammen.lock import writer_lock
+    from core.ledger import CutoffError
+    from core.ledger import compute_cutoff as from_ledger
+    from core.lock import writer_lock
 
     settings = Settings()
     if settings.cutoff:
@@ -240,7 +240,7 @@ def dbt_layer(layer: str, cutoff: str) -> dict[str, Any]:
     (cheap) views on the way, so it is always consistent on its own.
     """
     import transform
-    from sammen.lock import writer_lock
+    from core.lock import writer_lock
 
     target = home()
     settings = Settings()
@@ -280,7 +280,7 @@ def cutoff_from_events(triggering_asset_events: Mapping[Any, Iterable[Any]] | No
 def publish(cutoff: str | None) -> dict[str, Any]:
     """Disclosure control and published files for the marts as built (cutoff from the marts)."""
     import publishing
-    from sammen.lock import writer_lock
+    from core.lock import writer_lock
 
     target = home()
     settings = Settings()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from sammen import arguments
+from core import arguments
 
 
 def _publish_command(args: argparse.Namespace) -> int:
+    from core.home import Home
+    from core.progress import Progress
+    from core.settings import Settings
     from publishing import publish
-    from sammen.home import Home
-    from sammen.progress import Progress
-    from sammen.settings import Settings
 
     settings = Settings().with_overrides(
         cutoff=args.cutoff, disclosure_threshold=args.disclosure_threshold
@@ -26,8 +26,8 @@ def _releases_command(args: argparse.Namespace) -> int:
     import duckdb
     import pandas as pd
 
+    from core.home import Home
     from publishing import releases
-    from sammen.home import Home
 
     home = Home.at(args.home)
     if not home.warehouse.exists():

@@ -62,8 +62,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.settings import MIN_DISCLOSURE_THRESHOLD
 from publishing.catalogue import Catalogue
-from sammen.settings import MIN_DISCLOSURE_THRESHOLD
 
 ALL = "all"
 KEY = ["indicator_id", "period", "programme", "municipality"]

@@ -20,9 +20,9 @@ from typing import Literal
 
 import pyarrow.parquet as pq
 
-from sammen.atomic import exchange
-from sammen.faults import pause_point
-from sammen.home import share_with_group
+from core.atomic import exchange
+from core.faults import pause_point
+from core.home import share_with_group
 
 Sensitivity = Literal["aggregate", "person_level"]
 PUBLISHABLE: Sensitivity = "aggregate"

@@ -33,17 +33,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from ingestion.ledger import compute_cutoff
+from core.database import connect
+from core.home import Home
+from core.ledger import compute_cutoff
+from core.lock import writer_lock
+from core.progress import Progress
+from core.settings import Settings
 from publishing import releases
 from publishing.catalogue import CATALOGUE_PATH, Catalogue, load_catalogue
 from publishing.disclosure import COLUMNS, CONTROL_COLUMNS, check_controlled, control
 from publishing.outputs import PublishedFolder
 from publishing.report import render
-from sammen.database import connect
-from sammen.home import Home
-from sammen.lock import writer_lock
-from sammen.progress import Progress
-from sammen.settings import Settings
 
 PUBLISHED_COLUMNS = COLUMNS + CONTROL_COLUMNS + ["release_id"]
 ARROW_SCHEMA = pa.schema(

@@ -7,13 +7,13 @@ import importlib
 import logging
 import sys
 
-from sammen.home import restrict_umask
+from core.home import restrict_umask
 
 # Modules that expose `register(subparsers)`; each owns its commands and their implementation.
 COMMAND_MODULES = (
     "synthetic.cli",  # synth
     "ingestion.cli",  # ingest, ledger, check, pseudonymise
-    "contracts.cli",  # contracts export
+    "sammen.contracts_cli",  # contracts export
     "transform.cli",  # transform, query
     "publishing.cli",  # publish, releases
     "sammen.pipeline",  # run
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 def show_progress() -> None:
     """Progress lines (logger `sammen.progress`, INFO and up) on stderr as plain lines, warnings
     prefixed; `--quiet` silences them at the source (`Progress.quiet`)."""
-    from sammen.progress import LOG
+    from core.progress import LOG
 
     if any(getattr(handler, "_sammen", False) for handler in LOG.handlers):
         return
@@ -62,7 +62,7 @@ class _ProgressFormat(logging.Formatter):
 
 
 def main(argv: list[str] | None = None) -> int:
-    restrict_umask()  # before anything is written: owner-only files (sammen/home.py says why)
+    restrict_umask()  # before anything is written: owner-only files (core/home.py says why)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -10,10 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sammen import arguments, exit_codes, runs
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
+from core import arguments, exit_codes, runs
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 
 STAGES = ("ingest", "transform", "publish")
 SUMMARY_INDICATORS = ("cohort_size", "stay_rate_pre", "stay_rate_post", "retained_6m_share")
@@ -44,9 +44,9 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
     import ingestion
     import publishing
     import transform
-    from ingestion.ledger import compute_cutoff
+    from core.ledger import compute_cutoff
+    from core.lock import writer_lock
     from ingestion.load import new_run_id
-    from sammen.lock import writer_lock
     from transform.build import complete_erasure
 
     home.ensure()

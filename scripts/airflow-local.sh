@@ -22,7 +22,7 @@ for k, v in airflow_env('$AIRFLOW_HOME_DIR', '$SAMMEN_HOME_DIR', api_port=$PORT)
 ")"
 export PATH="$BIN:$PATH"
 
-"$BIN/python" -c "from sammen.home import Home; Home.at('$SAMMEN_HOME_DIR').ensure()"
+"$BIN/python" -c "from core.home import Home; Home.at('$SAMMEN_HOME_DIR').ensure()"
 
 # Local login: user admin, a password generated once and kept in AIRFLOW_HOME (not in the repo).
 PASSWORDS="$AIRFLOW_HOME_DIR/simple_auth_manager_passwords.json.generated"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from sammen import arguments
-from sammen.home import Home
-from sammen.progress import Progress
+from core import arguments
+from core.home import Home
+from core.progress import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

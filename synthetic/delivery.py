@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from contracts import CONTRACTS, contract_for
-from sammen.home import Home
-from sammen.progress import Progress
+from core.home import Home
+from core.progress import Progress
 from synthetic import municipality, ngo, persons, region
 from synthetic.formats import DELIVERIES, ExtractWriter, file_name, modification_time
 from synthetic.frame import Table, date_of

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sammen.home import Home
+from core.home import Home
 
 REPO = Path(__file__).resolve().parents[1]
 # Tests drop a file and ingest it at once: landing files count as settled (the settle interval
@@ -49,7 +49,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
         [*sammen_command(), "run", "--home", str(home.root)],
         capture_output=True, text=True, env=env, timeout=900,
     )
-    # 2: finished with failed checks (sammen/exit_codes.py): the synthetic NGO data fail one on purpose
+    # 2: finished with failed checks (core/exit_codes.py): the synthetic NGO data fail one on purpose
     assert run.returncode in (0, 2), (run.stdout[-3000:], run.stderr[-6000:])
     return DemoRun(home, synth, run)
 

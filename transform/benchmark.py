@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import REPO_ROOT, Settings
+from core.home import Home
+from core.progress import Progress
+from core.settings import REPO_ROOT, Settings
 from transform.build import build
 
 

@@ -13,7 +13,7 @@ Around every dbt build, relations dbt leaves behind (`<model>__dbt_backup` after
 of an incremental model, `__dbt_tmp`, and both after a kill during `dbt build`) are dropped: they
 hold the rows of the previous build, a withdrawn person's included. After the export, a pending
 erasure (a consent withdrawal applied by ingestion) is completed by rewriting the warehouse file
-(`sammen.erasure`): only then are the person's bytes gone from it.
+(`core.erasure`): only then are the person's bytes gone from it.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from pathlib import Path
 
 import duckdb
 
-from sammen import erasure
-from sammen.database import connect, dbt_environment, out_of_memory_message, spill_folder
-from sammen.home import Home
-from sammen.lock import writer_lock
-from sammen.progress import Progress
-from sammen.settings import Settings
+from core import erasure
+from core.database import connect, dbt_environment, out_of_memory_message, spill_folder
+from core.home import Home
+from core.lock import writer_lock
+from core.progress import Progress
+from core.settings import Settings
 from transform import export, martsdb, postgres
 from transform.runner import DbtPaths, TransformError, invoke
 
@@ -150,7 +150,7 @@ def _drop_leftover_relations(warehouse: Path) -> None:
 
 
 def complete_erasure(home: Home, progress: Progress) -> None:
-    """Rewrite the warehouse into a fresh file if a withdrawal was applied (`sammen.erasure`).
+    """Rewrite the warehouse into a fresh file if a withdrawal was applied (`core.erasure`).
     Run last among a night's writes: a later write (the release ledger) leaves freed blocks, which
     hold none of the erased rows but make the byte-level guarantee harder to check."""
     seconds = erasure.complete_pending(home.warehouse)
@@ -223,7 +223,7 @@ class _State:
     def allows_nightly(self, variables: dict[str, object], cutoff: dt.date) -> bool:
         if not self.saved:
             return False
-        from sammen.settings import DBT_PROJECT_DIR
+        from core.settings import DBT_PROJECT_DIR
 
         return (
             self.saved["project"] == project_fingerprint(DBT_PROJECT_DIR)
@@ -245,7 +245,7 @@ class _State:
         self.path.unlink(missing_ok=True)
 
     def remember(self, variables: dict[str, object], cutoff: dt.date, deliveries: str | None) -> None:
-        from sammen.settings import DBT_PROJECT_DIR
+        from core.settings import DBT_PROJECT_DIR
 
         kept = {k: v for k, v in variables.items() if k not in ("cutoff", "previous_cutoff")}
         self.path.write_text(json.dumps({

@@ -7,10 +7,10 @@ import csv
 import datetime as dt
 import sys
 
-from sammen import arguments
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
+from core import arguments
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 
 
 def _transform_command(args: argparse.Namespace) -> int:
@@ -32,7 +32,7 @@ def _transform_command(args: argparse.Namespace) -> int:
 
 
 def _computed_cutoff(home: Home) -> dt.date:
-    from ingestion.ledger import compute_cutoff
+    from core.ledger import compute_cutoff
 
     return compute_cutoff(home)
 

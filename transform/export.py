@@ -23,9 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from sammen.atomic import exchange, fsync
-from sammen.database import duckdb_config
-from sammen.settings import Settings
+from core.atomic import exchange, fsync
+from core.database import duckdb_config
+from core.settings import Settings
 
 MARTS_SCHEMA = "marts"
 _TABLE_MATERIALIZATIONS = ("table", "incremental")
@@ -50,7 +50,7 @@ def export_marts(warehouse: Path, destination: Path, marts: Iterable[str]) -> li
 
     def write(staging: Path) -> list[str]:
         names = []
-        # bounded memory like every sammen connection (sammen.database); COPY streams, no spill
+        # bounded memory like every sammen connection (core.database); COPY streams, no spill
         with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(Settings(), None)) as connection:
             for table in _present(connection, marts):
                 path = staging / f"{table}.parquet"

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from sammen.atomic import fsync
-from sammen.home import Home
-from sammen.settings import DBT_PROJECT_DIR
+from core.atomic import fsync
+from core.home import Home
+from core.settings import DBT_PROJECT_DIR
 
 
 def public_marts(project: Path = DBT_PROJECT_DIR) -> list[str]:

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import duckdb
 
-from sammen.home import Home
-from sammen.settings import Settings
+from core.home import Home
+from core.settings import Settings
 
 
 class QueryError(RuntimeError):

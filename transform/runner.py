@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sammen.home import Home
-from sammen.settings import DBT_PROJECT_DIR
+from core.home import Home
+from core.settings import DBT_PROJECT_DIR
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 _DBT_LOCK = threading.Lock()  # dbt's in-process runner and os.environ are process-wide

@@ -21,7 +21,7 @@ import logging
 
 import duckdb
 
-from sammen.home import Home
+from core.home import Home
 from validation.results import CheckResult
 from validation.thresholds import DEFAULT_THRESHOLDS, Thresholds
 

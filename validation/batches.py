@@ -175,7 +175,7 @@ def delivery_batches(con: duckdb.DuckDBPyConnection, run_id: str,
 
 
 # The one check judged against the calendar, not the data: a source whose latest extract is old
-# on the run date. It is a warning (exit code 0, see sammen.exit_codes): the partner is late,
+# on the run date. It is a warning (exit code 0, see core.exit_codes): the partner is late,
 # the data delivered are not wrong. Every other failed GX check fails the night.
 EXTRACT_AGE_CHECK = "extract_age_days"
 

@@ -1,6 +1,6 @@
 """Recording batch-check results in `ledger.checks` through the ingestion package's ledger API.
 
-`ingestion.ledger` owns the `ledger` schema: `ensure_schema` creates it, `record_checks` appends
+`core.ledger` owns the `ledger` schema: `ensure_schema` creates it, `record_checks` appends
 rows (`checked` = rows looked at, `failed` = rows failing, `success`). Re-running a run replaces
 its GX rows, so this step is safe to repeat.
 """
@@ -13,8 +13,8 @@ from validation.results import CheckResult
 
 
 def record_checks(con: duckdb.DuckDBPyConnection, run_id: str, results: list[CheckResult]) -> None:
-    from ingestion.ledger import ensure_schema
-    from ingestion.ledger import record_checks as append
+    from core.ledger import ensure_schema
+    from core.ledger import record_checks as append
 
     ensure_schema(con)
     con.execute("delete from ledger.checks where run_id = ? and engine = 'gx'", [run_id])

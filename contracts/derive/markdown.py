@@ -14,7 +14,7 @@ from contracts.derive.checks import CheckSpec, contract_checks
 from contracts.derive.partners import PARTNERS, summary
 from contracts.limits import FILE_LIMITS
 from contracts.reference import REGIONS, programmes
-from sammen.settings import DEFAULT_RESTRICTED_RETENTION_DAYS
+from core.settings import DEFAULT_RESTRICTED_RETENTION_DAYS
 
 TYPE_WORDS: dict[Kind, str] = {
     Kind.KEY: "person_key (64 lower-case hex)",
@@ -240,8 +240,8 @@ def _file_section(contract: type[DatasetContract]) -> list[str]:
 
 def landing_rules() -> tuple[str, ...]:
     """Which files sammen takes from a landing folder: ingestion's rules, with its own limits."""
+    from core.settings import SETTLE_SECONDS
     from ingestion.files import MAX_NAME_BYTES, TEMPORARY_SUFFIXES  # ingestion imports contracts
-    from sammen.settings import SETTLE_SECONDS
 
     temporary = ", ".join(f"`{suffix}`" for suffix in TEMPORARY_SUFFIXES)
     return (

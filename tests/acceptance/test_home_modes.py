@@ -11,8 +11,8 @@ import subprocess
 import pytest
 from conftest import sammen_command
 
-from sammen import exit_codes
-from sammen.home import Home
+from core import exit_codes
+from core.home import Home
 
 pytestmark = pytest.mark.slow
 

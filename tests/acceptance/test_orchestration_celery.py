@@ -25,8 +25,8 @@ from acceptance.test_orchestration_scheduler import (
 from helpers import orchestration as af
 from helpers import worker_name
 
-from sammen.home import SOURCES, Home
-from sammen.settings import REPO_ROOT
+from core.home import SOURCES, Home
+from core.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import orchestration as af
 
-from sammen.home import SOURCES, Home
+from core.home import SOURCES, Home
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
 

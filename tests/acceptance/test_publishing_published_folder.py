@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from helpers.publishing import attack
 
+from core.home import Home
 from publishing.catalogue import load_catalogue
 from publishing.outputs import DECLARED
-from sammen.home import Home
 
 pytestmark = pytest.mark.slow
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 
 from contracts import contract_for
+from core.home import Home
+from core.settings import Settings
 from ingestion import IngestReport, ingest
-from sammen.home import Home
-from sammen.settings import Settings
 
 
 def key(n: int) -> str:

@@ -41,7 +41,7 @@ def person(i: int) -> str:
 
 def create_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """The warehouse as ingestion creates it: ledger tables, raw and resolved per contract."""
-    from ingestion.ledger import ensure_schema
+    from core.ledger import ensure_schema
 
     ensure_schema(con)
 

@@ -10,7 +10,7 @@ import pytest
 
 from bench.report import SECTION
 from bench.scale import STAGES
-from sammen.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

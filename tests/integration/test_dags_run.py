@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from helpers import orchestration as af
 
-from sammen.home import Home
+from core.home import Home
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
 

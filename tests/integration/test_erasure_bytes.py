@@ -26,12 +26,12 @@ from helpers.erasure import Person, hidden_rows, person_ids, residue
 
 import ingestion
 import publishing
-from ingestion.ledger import compute_cutoff
-from sammen import exit_codes
-from sammen.home import Home
+from core import exit_codes
+from core.home import Home
+from core.ledger import compute_cutoff
+from core.progress import Progress
+from core.settings import Settings
 from sammen.pipeline import run
-from sammen.progress import Progress
-from sammen.settings import Settings
 from transform import build
 from transform.export import mart_models
 
@@ -165,7 +165,7 @@ def test_withdrawal_survives_a_kill_during_dbt_build_and_the_recovery_run_erases
     # THEN the kill hit dbt build: a backup relation is left and the erasure is still pending
     assert process.returncode == -signal.SIGKILL
     assert any(name.endswith("__dbt_backup") for name in _leftover_relations(home))
-    from sammen import erasure
+    from core import erasure
 
     assert erasure.is_pending(home.warehouse)
     # WHEN the next run recovers
@@ -203,7 +203,7 @@ def test_a_failing_publish_in_sammen_run_still_erases(built, tmp_path, monkeypat
     with pytest.raises(RuntimeError, match="on purpose"):
         run(home, Settings(), Progress(quiet=True))
     # THEN the erasure was still completed: no byte of the person is left
-    from sammen import erasure
+    from core import erasure
 
     assert not erasure.is_pending(home.warehouse)
     assert_erased(home, person)

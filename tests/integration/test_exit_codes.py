@@ -1,4 +1,4 @@
-"""Exit codes (sammen/exit_codes.py) and homes: a cron job tells a bad night from a good one, and a
+"""Exit codes (core/exit_codes.py) and homes: a cron job tells a bad night from a good one, and a
 mistyped --home is refused instead of created."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from helpers.ingestion import csv_text, deliver, key, new_home, rows, scalar
 
-from sammen import exit_codes
+from core import exit_codes
+from core.home import Home
 from sammen.cli import main
-from sammen.home import Home
 
 
 def _sessions(n: int = 1) -> str:

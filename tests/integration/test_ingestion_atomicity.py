@@ -82,7 +82,7 @@ def test_a_second_concurrent_run_exits_with_a_clear_message(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
-         "from sammen.home import Home\nfrom sammen.lock import writer_lock\n"
+         "from core.home import Home\nfrom core.lock import writer_lock\n"
          "with writer_lock(Home.at(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n",
          str(home.root)],
         stdout=subprocess.PIPE, text=True,

@@ -10,8 +10,8 @@ import duckdb
 from helpers.ingestion import csv_text, deliver, key, later, new_home, query, rows, run, scalar
 
 from contracts import CONTRACTS
+from core.home import Home
 from ingestion.resolve import resolve
-from sammen.home import Home
 
 
 def test_same_extract_date_and_mtime_ordered_by_name_across_runs(tmp_path):

@@ -9,7 +9,7 @@ import hmac
 import pytest
 from helpers.ingestion import VALID, csv_text, deliver, new_home, rows, run
 
-from ingestion.ledger import CutoffError, compute_cutoff
+from core.ledger import CutoffError, compute_cutoff
 from sammen.cli import main
 
 CPR = "0101901234"

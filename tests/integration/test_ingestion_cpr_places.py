@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from helpers.ingestion import VALID, csv_text, deliver, manifest_for, new_home, query, rows, run
 
+from core.settings import Settings
 from ingestion import ingest
 from ingestion.check import REJECTED, check_file
-from sammen.settings import Settings
 
 CPR = "0101901234"
 NAME = "sessions__20250301.csv"

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from helpers.ingestion import csv_text, deliver, manifest_for, new_home, query, rows, scalar
 
+from core import exit_codes
+from core.progress import Progress
+from core.settings import SETTLE_SECONDS, Settings
 from ingestion import ingest
 from ingestion.files import MAX_NAME_BYTES, REASON_SUFFIX
-from sammen import exit_codes
 from sammen.cli import main
-from sammen.progress import Progress
-from sammen.settings import SETTLE_SECONDS, Settings
 
 CPR = "0812901240"  # a valid date (08-12-1990): CPR-like
 

@@ -8,7 +8,7 @@ import subprocess
 from conftest import sammen_command
 from helpers.ingestion import csv_text, deliver, new_home, query, rows
 
-from sammen import exit_codes
+from core import exit_codes
 from sammen.cli import main
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from helpers.ingestion import csv_text, deliver, key, later, new_home, query, rows, run, scalar
 
-from sammen.home import Home
+from core.home import Home
 
 
 def surveys(home: Home, name: str, *changes: dict[str, str], mtime: float | None = None) -> bytes:
@@ -143,7 +143,7 @@ def _tables_holding(home: Home, person_key: str) -> list[str]:
 def test_an_applied_withdrawal_leaves_an_erasure_pending_until_the_file_is_rewritten(tmp_path):
     from helpers.erasure import hidden_rows
 
-    from sammen import erasure
+    from core import erasure
 
     home = new_home(tmp_path)
     gone, kept = key(1), key(2)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sammen.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.slow]
 UV = Path(sys.executable).with_name("uv")

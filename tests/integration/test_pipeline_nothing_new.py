@@ -8,10 +8,10 @@ import shutil
 import duckdb
 import pytest
 
-from sammen.home import Home
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from sammen.pipeline import run
-from sammen.progress import Progress
-from sammen.settings import Settings
 from synthetic.delivery import synthesise
 
 pytestmark = pytest.mark.slow

@@ -18,11 +18,11 @@ from helpers.publishing import (
     scratch_dbt_project,
 )
 
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from publishing import publish
 from publishing.catalogue import load_catalogue
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
 
 pytestmark = pytest.mark.slow
 CUTOFF = "2025-12-31"

@@ -17,12 +17,12 @@ import pytest
 import yaml
 from helpers.publishing import indicators_from_enrolments, key, random_enrolments
 
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from publishing import PublishError, publish
 from publishing.catalogue import CATALOGUE_PATH
 from sammen.cli import main
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
 
 PERSONS = 80
 FILES = {"indicators.csv", "indicators_excel.csv", "indicators.parquet", "indicators.json",

@@ -21,14 +21,14 @@ import pytest
 from helpers.ingestion import csv_text, deliver
 from helpers.releases import attack_releases, describe, read_published
 
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from publishing import publish
 from publishing.catalogue import load_catalogue
 from publishing.releases import GUARD_OFF_ENV
 from sammen.cli import main
-from sammen.home import Home
 from sammen.pipeline import run
-from sammen.progress import Progress
-from sammen.settings import Settings
 from synthetic import generate
 
 pytestmark = pytest.mark.slow

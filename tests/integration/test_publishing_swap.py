@@ -18,8 +18,8 @@ import pytest
 from conftest import sammen_command
 from helpers.publishing import indicators_from_enrolments, random_enrolments
 
-from sammen.faults import MARKER_ENV, PAUSE_AT_ENV
-from sammen.home import Home
+from core.faults import MARKER_ENV, PAUSE_AT_ENV
+from core.home import Home
 
 pytestmark = pytest.mark.kill
 CUTOFF = "2025-12-31"

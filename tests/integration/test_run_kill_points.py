@@ -19,8 +19,8 @@ import duckdb
 import pytest
 from conftest import sammen_command
 
-from sammen import exit_codes
-from sammen.home import Home
+from core import exit_codes
+from core.home import Home
 
 pytestmark = [pytest.mark.kill, pytest.mark.slow]
 PERSONS = 40

@@ -10,8 +10,8 @@ import sys
 import duckdb
 import pytest
 
-from sammen import exit_codes
-from sammen.home import Home
+from core import exit_codes
+from core.home import Home
 
 pytestmark = [pytest.mark.slow]
 BROKEN = "admissions__20260101.csv"

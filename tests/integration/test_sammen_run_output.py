@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from conftest import sammen_command
 
-from sammen import exit_codes
+from core import exit_codes
 
 pytestmark = pytest.mark.slow
 SCREEN = 45  # lines: "about 40", one terminal screen

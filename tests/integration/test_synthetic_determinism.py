@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.home import Home
 from sammen.cli import main
-from sammen.home import Home
 from synthetic import generate
 
 PERSONS = 60
@@ -78,7 +78,7 @@ def test_too_few_persons_is_a_clear_error(tmp_path):
 
 
 def test_progress_goes_to_the_given_stream(tmp_path):
-    from sammen.progress import Progress
+    from core.progress import Progress
 
     stream = io.StringIO()
     generate(Home.at(tmp_path), persons=20, progress=Progress(stream=stream))

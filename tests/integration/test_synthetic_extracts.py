@@ -25,7 +25,7 @@ from helpers.synthetic import (
 
 from contracts import CONTRACTS, contract_for
 from contracts.reference import municipality_codes, programme_codes
-from sammen.home import SOURCES, Home
+from core.home import SOURCES, Home
 from synthetic import generate
 
 PERSONS = 200

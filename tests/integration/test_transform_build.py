@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from helpers.warehouse import MARTS, demo_rows, mart_rows, person_key, read_marts, write_resolved
 
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from transform import TransformError, build
 from transform.query import QueryError, run_query
 

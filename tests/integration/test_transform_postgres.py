@@ -19,10 +19,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from contracts import CONTRACTS
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from publishing import publish
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
 from transform import build, postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -35,7 +35,7 @@ DIGITS = 9  # floats (rates, means, medians) may differ in the last bits between
 
 def _demo_cutoff(demo: Home) -> dt.date:
     """The cutoff the demo run used: the run's setting, else the one computed from the ledger."""
-    from ingestion.ledger import compute_cutoff
+    from core.ledger import compute_cutoff
 
     return Settings().cutoff or compute_cutoff(demo)
 

@@ -13,9 +13,9 @@ import pytest
 from conftest import sammen_command
 from helpers.warehouse import demo_rows, write_resolved
 
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 from transform import build
 from transform.query import run_query
 

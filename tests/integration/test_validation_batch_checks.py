@@ -15,7 +15,7 @@ from helpers.validation import (
     identifying_strings,
 )
 
-from sammen.home import Home
+from core.home import Home
 
 pytestmark = pytest.mark.slow  # importing GX alone takes several seconds
 TODAY = dt.date(2025, 6, 15)
@@ -147,7 +147,7 @@ def test_failing_value_lists_are_capped(bad):
 def test_a_change_set_is_compared_with_change_sets_not_with_full_extracts(tmp_path):
     # GIVEN a full admissions extract of 1,000 rows and a later change set of 30 rows (named
     # `__delta`), then a second change set of only 2 rows
-    from ingestion.ledger import ensure_schema
+    from core.ledger import ensure_schema
     from validation.batches import delivery_batches
     from validation.thresholds import Thresholds
 

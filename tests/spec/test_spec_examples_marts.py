@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from helpers.warehouse import mart_rows, person_key, write_resolved
 
-from sammen.home import Home
-from sammen.progress import Progress
-from sammen.settings import Settings
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
 
 pytestmark = pytest.mark.slow
 # The outcome marts only; the dbt unit tests run once in tests/integration/test_transform_build.py.

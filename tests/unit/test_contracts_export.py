@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from contracts import CONTRACTS
-from contracts import cli as contracts_cli
 from contracts.derive.dbt import sources_path, sources_yaml
 from contracts.derive.export import contract_files
 from contracts.derive.partners import sources
-from sammen.home import Home
+from core.home import Home
+from sammen import contracts_cli
 
 REPO = Path(__file__).resolve().parents[2]
 REGENERATE = "run `sammen contracts export --dbt` in the repo and commit the result"

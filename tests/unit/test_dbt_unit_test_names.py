@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from dbt.adapters.postgres.relation import MAX_CHARACTERS_IN_IDENTIFIER
 
-from sammen.settings import DBT_PROJECT_DIR
+from core.settings import DBT_PROJECT_DIR
 
 
 def _unit_tests() -> list[tuple[str, Path]]:

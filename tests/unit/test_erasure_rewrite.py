@@ -1,4 +1,4 @@
-"""sammen.erasure on small real DuckDB files: deleted rows keep their bytes until the warehouse is
+"""core.erasure on small real DuckDB files: deleted rows keep their bytes until the warehouse is
 rewritten; the rewrite keeps everything else, is done once, and survives a kill."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import time
 import duckdb
 from helpers.erasure import hidden_rows
 
-from sammen import erasure
-from sammen.home import Home
+from core import erasure
+from core.home import Home
 
 GONE = "E-cfcd208495d565ef66e7dff9f98764da"  # the withdrawn person's enrolment id: 'E-' || md5('0')
 
@@ -88,7 +88,7 @@ def test_a_kill_during_the_rewrite_keeps_the_warehouse_and_the_erasure_pending(h
     # WHEN the rewrite (another process) is killed once the fresh file has grown past 1 MB
     fresh = erasure.fresh_path(home.warehouse)
     process = subprocess.Popen([sys.executable, "-c", (
-        "import sys, pathlib; from sammen.erasure import complete_pending; "
+        "import sys, pathlib; from core.erasure import complete_pending; "
         "complete_pending(pathlib.Path(sys.argv[1]))"), str(home.warehouse)])
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline and _size(fresh) < 2**20:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from sammen.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 FALLBACKS = re.compile(r"find_spec\(|except\s*\(?[^:\n]*(ImportError|ModuleNotFoundError)|inspect\.signature\(")
 

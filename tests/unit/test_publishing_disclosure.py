@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from helpers.publishing import attack, cell, lookup
 
+from core.settings import Settings
 from publishing.catalogue import load_catalogue
 from publishing.disclosure import (
     DisclosureBreach,
@@ -14,7 +15,6 @@ from publishing.disclosure import (
     check_controlled,
     control,
 )
-from sammen.settings import Settings
 
 CATALOGUE = load_catalogue()
 A, B = "alpha", "beta"

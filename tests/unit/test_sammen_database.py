@@ -1,4 +1,4 @@
-"""sammen.database: every DuckDB connection sammen opens has bounded memory (issue 11)."""
+"""core.database: every DuckDB connection sammen opens has bounded memory (issue 11)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sammen.database import MEMORY_SETTING, OutOfMemory, connect, duckdb_config
-from sammen.home import Home
-from sammen.settings import (
+from core.database import MEMORY_SETTING, OutOfMemory, connect, duckdb_config
+from core.home import Home
+from core.settings import (
     DBT_PROJECT_DIR,
     DEFAULT_MEMORY_LIMIT_CAP,
     Settings,
@@ -60,7 +60,7 @@ def test_the_default_limit_leaves_room_beside_duckdb():
 
 def test_dbt_duckdb_gets_the_same_settings_as_sammens_connections(tmp_path: Path):
     # GIVEN the dbt profile WHEN its DuckDB settings are read THEN they are exactly the ones
-    # sammen sets on its own connections (one place decides them: sammen.database)
+    # sammen sets on its own connections (one place decides them: core.database)
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
     settings = profile["sammen"]["outputs"]["duckdb"]["config_options"]
     assert set(settings) == set(duckdb_config(Settings(), tmp_path))

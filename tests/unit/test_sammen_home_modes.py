@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sammen.home import Home
+from core.home import Home
 
 
 def mode(path: Path) -> int:

@@ -16,7 +16,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from sammen.home import Home
+from core.home import Home
 from transform import cli
 from transform.export import export_marts, mart_models
 
@@ -178,8 +178,8 @@ def test_transform_without_cutoff_uses_the_ledgers_computed_cutoff(home, capture
     # WHEN `sammen transform` runs without --cutoff
     args = _transform_args(home)
     assert args.func(args) == 0
-    # THEN dbt gets ingestion.ledger.compute_cutoff's value: the minimum minus one day
-    from ingestion.ledger import compute_cutoff
+    # THEN dbt gets core.ledger.compute_cutoff's value: the minimum minus one day
+    from core.ledger import compute_cutoff
 
     assert captured_build == [dt.date(2026, 3, 4)] == [compute_cutoff(home)]
 
@@ -192,7 +192,7 @@ def test_transform_with_cutoff_overrides_the_ledger(home, captured_build):
 
 
 def test_transform_without_cutoff_and_a_source_missing_fails_clearly(home, captured_build):
-    from ingestion.ledger import CutoffError
+    from core.ledger import CutoffError
 
     _ledger_warehouse(home, {"region": "2026-03-10", "municipality": "2026-03-05"})
     args = _transform_args(home)

@@ -9,7 +9,7 @@ import yaml
 
 from contracts import CONTRACTS
 from contracts.reference import municipality_codes
-from sammen.settings import DBT_PROJECT_DIR, REPO_ROOT
+from core.settings import DBT_PROJECT_DIR, REPO_ROOT
 from transform.build import _State, project_fingerprint
 from transform.runner import redact
 

@@ -15,8 +15,8 @@ import duckdb
 import pytest
 from conftest import sammen_command
 
-from sammen.home import Home
-from sammen.settings import Settings
+from core.home import Home
+from core.settings import Settings
 from transform.martsdb import public_marts, write_marts_db
 from transform.query import QueryError, connect, run_query
 

@@ -6,7 +6,7 @@
                   was killed)
     cutoff        the cutoff the marts were built with (null until computed)
     status        running | clean | failures | error  (clean and failures: exit codes 0 and 2,
-                  see sammen.exit_codes; error: a stage raised, exit code 1)
+                  see core.exit_codes; error: a stage raised, exit code 1)
     files_loaded, files_rejected, files_duplicate, rows_loaded, rows_quarantined,
     checks_failed, warnings   counts of the night (never values)
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from sammen.home import Home
+from core.home import Home
 
 COUNTS = ("files_loaded", "files_rejected", "files_duplicate", "rows_loaded", "rows_quarantined",
           "checks_failed", "warnings")

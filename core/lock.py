@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sammen.home import Home
+from core.home import Home
 
 
 class WarehouseBusy(RuntimeError):

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from contracts import CONTRACTS, DatasetContract
-from sammen.home import SOURCES, Home
+from core.home import SOURCES, Home
 
 LEDGER_DDL = (
     "create schema if not exists ledger",

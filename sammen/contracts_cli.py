@@ -20,8 +20,8 @@ def export(out: Path, *, dbt_project: Path | None = None) -> list[Path]:
 
 
 def _export_command(args: argparse.Namespace) -> int:
-    from sammen.home import Home
-    from sammen.settings import DBT_PROJECT_DIR
+    from core.home import Home
+    from core.settings import DBT_PROJECT_DIR
 
     out = Path(args.out) if args.out else Home.existing(args.home).docs / "contracts" if args.home else DEFAULT_OUT
     written = export(out, dbt_project=Path(args.dbt_project or DBT_PROJECT_DIR) if args.dbt else None)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from sammen.atomic import fsync
+from core.atomic import fsync
 
 FRESH_SUFFIX = ".fresh"  # the copy being written: <warehouse>.fresh (and its .wal)
 _FRESH_CATALOG = "sammen_fresh"

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from sammen.home import Home
-from sammen.settings import Settings
+from core.home import Home
+from core.settings import Settings
 
 MEMORY_SETTING = "SAMMEN_DUCKDB_MEMORY_LIMIT"
 _counter = itertools.count()

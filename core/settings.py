@@ -97,7 +97,7 @@ class Settings:
     )
     query_threads: int = field(default_factory=lambda: _env_int("SAMMEN_QUERY_THREADS", 2))
 
-    # DuckDB, for every connection sammen opens (sammen.database) and for dbt-duckdb
+    # DuckDB, for every connection sammen opens (core.database) and for dbt-duckdb
     # (dbt_project/profiles.yml): memory ceiling (DuckDB syntax, e.g. `6GiB`), worker threads.
     duckdb_memory_limit: str = field(
         default_factory=lambda: os.environ.get("SAMMEN_DUCKDB_MEMORY_LIMIT") or default_memory_limit()
