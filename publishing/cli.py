@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import argparse
 
+import duckdb
+import pandas as pd
+
 from core import arguments
+from core.home import Home
+from core.progress import Progress
+from core.settings import Settings
+from publishing import publish, releases
 
 
 def _publish_command(args: argparse.Namespace) -> int:
-    from core.home import Home
-    from core.progress import Progress
-    from core.settings import Settings
-    from publishing import publish
-
     settings = Settings().with_overrides(
         cutoff=args.cutoff, disclosure_threshold=args.disclosure_threshold
     )
@@ -23,12 +25,6 @@ def _publish_command(args: argparse.Namespace) -> int:
 
 
 def _releases_command(args: argparse.Namespace) -> int:
-    import duckdb
-    import pandas as pd
-
-    from core.home import Home
-    from publishing import releases
-
     home = Home.at(args.home)
     if not home.warehouse.exists():
         print(f"no warehouse at {home.warehouse}: nothing published yet")

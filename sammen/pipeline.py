@@ -10,10 +10,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import ingestion
+import publishing
+import transform
 from core import arguments, exit_codes, runs
 from core.home import Home
+from core.ledger import compute_cutoff
+from core.lock import writer_lock
 from core.progress import Progress
 from core.settings import Settings
+from ingestion.load import new_run_id
+from transform.build import complete_erasure
 
 STAGES = ("ingest", "transform", "publish")
 SUMMARY_INDICATORS = ("cohort_size", "stay_rate_pre", "stay_rate_post", "retained_6m_share")
@@ -41,14 +48,6 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
 
     A rejected file or a failed check does not stop the night: the rest is loaded, built and
     published, and the result's status says `failures` (exit code 2)."""
-    import ingestion
-    import publishing
-    import transform
-    from core.ledger import compute_cutoff
-    from core.lock import writer_lock
-    from ingestion.load import new_run_id
-    from transform.build import complete_erasure
-
     home.ensure()
     run_id = new_run_id()
     with writer_lock(home):

@@ -7,15 +7,16 @@ import csv
 import datetime as dt
 import sys
 
+import transform
 from core import arguments
 from core.home import Home
+from core.ledger import compute_cutoff
 from core.progress import Progress
 from core.settings import Settings
+from transform.query import cap_process_memory, format_table, run_query
 
 
 def _transform_command(args: argparse.Namespace) -> int:
-    import transform
-
     home = Home.existing(args.home)
     settings = Settings().with_overrides(cutoff=args.cutoff)
     cutoff = settings.cutoff or _computed_cutoff(home)
@@ -32,14 +33,10 @@ def _transform_command(args: argparse.Namespace) -> int:
 
 
 def _computed_cutoff(home: Home) -> dt.date:
-    from core.ledger import compute_cutoff
-
     return compute_cutoff(home)
 
 
 def _query_command(args: argparse.Namespace) -> int:
-    from transform.query import cap_process_memory, format_table, run_query
-
     settings = Settings()
     cap_process_memory(settings)
     columns, rows = run_query(Home.existing(args.home), args.sql, settings)

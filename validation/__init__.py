@@ -22,7 +22,11 @@ import logging
 import duckdb
 
 from core.home import Home
+from validation.batches import plan_batches
+from validation.docs import write_index
+from validation.ledger import record_checks
 from validation.results import CheckResult
+from validation.runner import GxRunner
 from validation.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 log = logging.getLogger(__name__)
@@ -41,11 +45,6 @@ def run_batch_checks(
 
     A resolved table of more than `sample_rows` rows is validated on a sample of that many rows
     drawn in DuckDB (see `validation.batches`), so no whole national table enters pandas."""
-    from validation.batches import plan_batches
-    from validation.docs import write_index
-    from validation.ledger import record_checks
-    from validation.runner import GxRunner
-
     run_time = dt.datetime.now(dt.UTC)
     today = today or run_time.astimezone().date()
     gx_dir = home.docs / "gx"

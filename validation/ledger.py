@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import duckdb
 
+from core.ledger import ensure_schema
+from core.ledger import record_checks as append
 from validation.results import CheckResult
 
 
 def record_checks(con: duckdb.DuckDBPyConnection, run_id: str, results: list[CheckResult]) -> None:
-    from core.ledger import ensure_schema
-    from core.ledger import record_checks as append
-
     ensure_schema(con)
     con.execute("delete from ledger.checks where run_id = ? and engine = 'gx'", [run_id])
     append(con, run_id, [
