@@ -5,7 +5,7 @@
 Runs `bench.scale` for each scale (default S, M and L: 2,000, 100,000 and 1,500,000 persons),
 then replaces the section "## National scale (`make bench`)" of the document and draws the chart
 beside it (`benchmarks_scale.png`). The older component benchmarks stay runnable on their own:
-`python -m bench.ingest` (one large CSV) and `python -m transform.benchmark` (full vs nightly dbt).
+`python -m bench.ingest` (one large CSV) and `python -m bench.nightly` (full vs nightly dbt).
 Speed goals live here and in the document, not in timed tests.
 """
 

@@ -1,6 +1,6 @@
 """Measure a full build against a nightly build with one more day of extracts.
 
-    .venv/bin/python -m transform.benchmark --persons 3000
+    .venv/bin/python -m bench.nightly --persons 3000
 
 Synthetic `resolved.*` tables (tests/helpers/warehouse.py's generator) for enrolments since 2022,
 a full build at a cutoff, then the same data with the cutoff one day later (one more day of
