@@ -261,9 +261,9 @@ def test_the_checks_find_each_fault(tmp_path: Path) -> None:
         "core/__init__.py": "",
         "core/home.py": "import contracts\n",  # with contracts/__init__: a cycle
         "transform/__init__.py": "from transform.build import build\n",
-        "transform/build.py": "def build():\n    from ingestion.ledger import cutoff\n",  # sideways
+        "transform/build.py": "def build():\n    from ingestion.load import cutoff\n",  # sideways
         "ingestion/__init__.py": "",
-        "ingestion/ledger.py": (
+        "ingestion/load.py": (
             "import importlib\nimport transform.build\n"  # sideways, and a cycle below
             "def f():\n    import dbt.cli\n    return importlib.import_module('core.home')\n"
         ),
@@ -274,14 +274,14 @@ def test_the_checks_find_each_fault(tmp_path: Path) -> None:
     modules = set(module_files(root))
     assert forbidden_edges(imports) == [
         "contracts:1 imports core.home (contracts may import only: nothing)",
-        "ingestion.ledger:2 imports transform.build (ingestion may import only: validation, core, contracts)",
-        "transform.build:2 imports ingestion.ledger (transform may import only: core, contracts)",
+        "ingestion.load:2 imports transform.build (ingestion may import only: validation, core, contracts)",
+        "transform.build:2 imports ingestion.load (transform may import only: core, contracts)",
     ]
     assert module_cycles(imports, modules) == [
-        ["contracts", "core.home"], ["ingestion.ledger", "transform.build"],
+        ["contracts", "core.home"], ["ingestion.load", "transform.build"],
     ]
     assert function_imports(imports, modules) == [
-        "ingestion.ledger:5 imports core.home through importlib",
-        "transform.build:2 imports ingestion.ledger inside a function",
+        "ingestion.load:5 imports core.home through importlib",
+        "transform.build:2 imports ingestion.load inside a function",
     ]
     assert ("sammen.cli", "transform.build") in {(found.module, found.target) for found in imports}
