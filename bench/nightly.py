@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
+
 from core.home import Home
 from core.progress import Progress
 from core.settings import REPO_ROOT, Settings
@@ -53,8 +55,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _rebuilt(home: Home) -> tuple[int, int]:
-    import duckdb
-
     with duckdb.connect(str(home.warehouse), read_only=True) as connection:
         return connection.execute(
             "select count(*) filter (where needs_rebuild), count(*) "

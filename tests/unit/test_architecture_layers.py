@@ -13,8 +13,8 @@ import counts: module level, inside functions, under `if TYPE_CHECKING`, and
 2. no cycle among the project's modules (a package's `__init__` re-exporting its submodules is
    fine as long as no submodule imports it back);
 3. imports sit at module level; inside a function only the heavy optional libraries of
-   `LAZY_IMPORTS` (Airflow, dbt, Great Expectations, matplotlib), which a process loads only when
-   it runs that stage. `importlib` never loads a project module.
+   `LAZY_IMPORTS` (Airflow, dbt, Great Expectations, matplotlib; and the tests' helpers a
+   benchmark borrows), which a process loads only when it runs that stage. `importlib` never loads a project module.
 
 `tests/` (which may import anything) and `docker/`/`scripts/` (tools run beside the project) are
 not checked. `SAMMEN_ARCHITECTURE_ROOT` points the checks at another checkout (to see them fail on
@@ -55,6 +55,7 @@ LAZY_IMPORTS = {
     "dbt": "dbt-core's runner: only when a build runs (seconds to import)",
     "great_expectations": "Great Expectations: only when batch checks run (seconds to import)",
     "matplotlib": "the chart of `make bench` (a dev dependency)",
+    "helpers": "tests/helpers: importable only once bench.nightly put tests/ on sys.path",
 }
 
 
@@ -138,14 +139,14 @@ def package_of(module: str) -> str:
 
 
 def forbidden_edges(imports: list[Import]) -> list[str]:
-    return sorted(
+    return sorted({
         f"{found.module}:{found.line} imports {found.target} "
         f"({package_of(found.module)} may import only: {', '.join(ALLOWED[package_of(found.module)]) or 'nothing'})"
         for found in imports
         if package_of(found.target) in ALLOWED
         and package_of(found.target) != package_of(found.module)
         and package_of(found.target) not in ALLOWED[package_of(found.module)]
-    )
+    })
 
 
 def module_cycles(imports: list[Import], modules: set[str]) -> list[list[str]]:
@@ -190,13 +191,13 @@ def module_cycles(imports: list[Import], modules: set[str]) -> list[list[str]]:
 def function_imports(imports: list[Import], modules: set[str]) -> list[str]:
     """Imports inside functions that are not of a `LAZY_IMPORTS` library, and every dynamic
     import of a project module."""
-    return sorted(
+    return sorted({
         f"{found.module}:{found.line} imports {found.target} "
         + ("through importlib" if found.dynamic else "inside a function")
         for found in imports
         if (found.dynamic and found.target in modules)
         or (found.in_function and not found.dynamic and found.target.split(".")[0] not in LAZY_IMPORTS)
-    )
+    })
 
 
 def layer_table() -> str:
