@@ -18,19 +18,14 @@ from typing import Any
 
 import duckdb
 
-import ingestion
-import publishing
-import transform
 from core.home import Home
 from core.ledger import CutoffError
 from core.ledger import compute_cutoff as from_ledger
 from core.lock import writer_lock
 from core.progress import Progress
 from core.settings import Settings
-from ingestion.files import redacted_name, shown
 from orchestration.assets import POLL_INTERVAL_SECONDS
 from orchestration.trigger import default_home, is_data_file, snapshot
-from transform.runner import DbtPaths, invoke
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +108,8 @@ def _call_ingest(source: str, settings: Settings, progress: Progress) -> tuple[A
     a file's name is unique within its landing folder); the other partners' files wait for
     their own DAG, and their verdicts appear there. Returns the report and True (narrowed).
     """
+    import ingestion
+
     # every entry of the folder, not only data files: ingestion records links, FIFOs, devices,
     # sockets and directories itself (once), and never follows or opens them
     folder = home().landing_for(source)
@@ -135,6 +132,8 @@ def ingest(source: str, files: list[str]) -> dict[str, Any]:
     folder as ingestion started, or when this run recorded them in the ledger (a file can be
     handled before its own watcher saw it settle). Verdicts come from the ledger, the record.
     """
+    from ingestion.files import redacted_name
+
     target = home()
     progress = _progress()
     with writer_lock(target):
@@ -175,6 +174,8 @@ def _verdict_for(source: str, name: str, row: Mapping[str, Any] | None) -> dict[
 
 def check_verdict(verdict: Mapping[str, Any]) -> str:
     """Pass for a loaded or duplicate file; raise FileRejected (naming file and reason) otherwise."""
+    from ingestion.files import shown
+
     where = shown(f"landing/{verdict['source']}/{verdict['file']}")
     if verdict["status"] in ACCEPTED_STATUSES:
         message = (
@@ -231,6 +232,9 @@ def dbt_layer(layer: str, cutoff: str) -> dict[str, Any]:
     (incremental) builds, writes the dbt docs and exports the marts to Parquet; it rebuilds the
     (cheap) views on the way, so it is always consistent on its own.
     """
+    import transform
+    from transform.runner import DbtPaths, invoke
+
     target = home()
     settings = Settings()
     with writer_lock(target):
@@ -266,6 +270,8 @@ def cutoff_from_events(triggering_asset_events: Mapping[Any, Iterable[Any]] | No
 
 def publish(cutoff: str | None) -> dict[str, Any]:
     """Disclosure control and published files for the marts as built (cutoff from the marts)."""
+    import publishing
+
     target = home()
     settings = Settings()
     if cutoff:

@@ -29,8 +29,6 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from ingestion.files import redacted_name
-
 DATA_SUFFIXES = (".csv", ".parquet")
 SEEN_KEY = "announced"
 
@@ -57,6 +55,8 @@ def snapshot(folder: Path) -> dict[str, str]:
 
     A name holding a CPR number is redacted as the ledger stores it (`[cpr]`): these names go to
     Airflow's database (event payloads, the state store) and into task names."""
+    from ingestion.files import redacted_name  # DAG parsing stays light (docs/architecture.md)
+
     if not folder.is_dir():
         return {}
     result: dict[str, str] = {}
