@@ -1,7 +1,8 @@
 """The ground floor of sammen: what every stage shares and nothing else.
 
 Home layout, settings, the writer lock, progress output, atomic file swaps, bounded DuckDB
-connections, fault points, erasure, exit codes, the arguments the commands share, the ledger
-(schema, check records, `ledger.runs`) with the cutoff, and the identifier rules. `core` imports
-`contracts` and nothing else of the project (docs/architecture.md, tests/unit/test_architecture_layers.py).
+connections, the PostgreSQL connection, fault points, erasure, exit codes, the arguments the
+commands share, the ledger (schema, check records, `ledger.runs`) with the cutoff, and the
+identifier rules. `core` imports `contracts` and nothing else of the project
+(docs/architecture.md, tests/unit/test_architecture_layers.py).
 """
