@@ -1,4 +1,4 @@
-"""Recording batch-check results in `ledger.checks` through the ingestion package's ledger API.
+"""Recording batch-check results in `ledger.checks` through the ledger API (core).
 
 `core.ledger` owns the `ledger` schema: `ensure_schema` creates it, `record_checks` appends
 rows (`checked` = rows looked at, `failed` = rows failing, `success`). Re-running a run replaces
