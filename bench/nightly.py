@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
+
 from core.database import one
 from core.home import Home
 from core.progress import Progress
@@ -54,8 +56,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _rebuilt(home: Home) -> tuple[int, int]:
-    import duckdb
-
     with duckdb.connect(str(home.warehouse), read_only=True) as connection:
         rebuilt, total = one(
             connection,

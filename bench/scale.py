@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import sql
+from contracts import sql
 from core.database import scalar
 
 SCALES = {"S": 2_000, "M": 100_000, "L": 1_500_000}

@@ -20,6 +20,8 @@ import pyarrow as pa
 from pydantic import BeforeValidator, StringConstraints
 from pydantic.fields import FieldInfo
 
+from contracts.enums import Sector
+
 
 class Kind(enum.StrEnum):
     KEY = "key"  # 64 lower-case hex person_key
@@ -179,6 +181,4 @@ def _unwrap_optional(annotation: object) -> tuple[object, bool]:
 
 
 def _sector_enum() -> type[enum.Enum]:
-    from contracts.enums import Sector
-
     return Sector

@@ -22,6 +22,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# --- Delivery: facts of how a file is handed over that the partner documents state
+# (contracts.derive.markdown); ingestion (`ingestion.files`) and the settings (`core.settings`,
+# where the environment may override the last two) read them from here.
+MANIFEST_SUFFIX = ".manifest.json"
+REASON_SUFFIX = ".reason.txt"
+TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".filepart", "~")
+# ext4, xfs, btrfs, tmpfs and NTFS allow 255 bytes per name. `destination` may add `.f<file_id>`
+# (file ids of up to 12 digits) and the sidecars add their suffix, so a data file's name may use
+# what is left: every name sammen derives from it then fits.
+NAME_MAX_BYTES = 255
+FILE_ID_TAG_BYTES = len(".f") + 12
+MAX_NAME_BYTES = NAME_MAX_BYTES - max(len(MANIFEST_SUFFIX), len(REASON_SUFFIX)) - FILE_ID_TAG_BYTES
+# days a rejected file holding a CPR number stays in rejected/restricted/ before the nightly
+# ingest purges it (issue 16: such files were kept forever)
+DEFAULT_RESTRICTED_RETENTION_DAYS = 30
+# A landing file without a matching manifest is taken once its bytes were left alone this long
+# (its modification time at least this old): a minute covers a stalled SFTP or SMB upload between
+# two bursts, and a nightly run never waits for it (the file stays for the next run). 0 = at once.
+SETTLE_SECONDS = 60.0
+
 
 @dataclass(frozen=True)
 class FileLimits:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from core.sql import literal
+from contracts.sql import literal
 
 CheckKind = Literal["conformance", "completeness", "plausibility"]
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import sql
+from contracts import sql
 from core.atomic import fsync
 from core.database import scalar
 

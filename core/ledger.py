@@ -1,5 +1,9 @@
 """The ledger: what was delivered, what became of it, and how the checks went.
 
+Shared, so in `core`: ingestion writes files, quarantine and row checks; validation its GX results
+(`record_checks`); transform, publishing, `sammen run` and the DAGs read the cutoff
+(`compute_cutoff`); `sammen ledger` reads it back.
+
 Tables (docs/architecture.md), created on first use:
 - `ledger.files`: one row per delivered file and outcome (`loaded`, `rejected`, `duplicate`).
   Beyond the architecture's columns: `stored_as` (path under the home where the bytes now lie),

@@ -15,19 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from contracts.limits import DEFAULT_RESTRICTED_RETENTION_DAYS, SETTLE_SECONDS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = Path(os.environ.get("SAMMEN_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"))
 # the indicator catalogue: publishing.catalogue reads it, transform hands its ids to dbt
 INDICATOR_CATALOGUE = REPO_ROOT / "publishing" / "catalogue.yaml"
 MIN_DISCLOSURE_THRESHOLD = 5
-# days a rejected file holding a CPR number stays in rejected/restricted/ before the nightly
-# ingest purges it (issue 16: such files were kept forever); the partner documents state it
-DEFAULT_RESTRICTED_RETENTION_DAYS = 30
-
-# A landing file without a matching manifest is taken once its bytes were left alone this long
-# (its modification time at least this old): a minute covers a stalled SFTP or SMB upload between
-# two bursts, and a nightly run never waits for it (the file stays for the next run). 0 = at once.
-SETTLE_SECONDS = 60.0
 
 # DuckDB's size units (KB = 1000 bytes, KiB = 1024 bytes)
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*", re.IGNORECASE)

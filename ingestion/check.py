@@ -15,10 +15,10 @@ from pathlib import Path
 import duckdb
 
 from contracts import contract_for
+from contracts.limits import MANIFEST_SUFFIX
 from contracts.messages import Lang, file_message, row_message, word
 from ingestion.evaluate import QUARANTINE_TABLE, Evaluation, evaluate, read_delivered_manifest
 from ingestion.files import (
-    MANIFEST_SUFFIX,
     BadFileName,
     fingerprint,
     parse_name,

@@ -28,13 +28,12 @@ from pathlib import Path
 
 import duckdb
 
-from contracts import DatasetContract
+from contracts import DatasetContract, sql
 from contracts.base import COLUMN_RULES, FALSE_WORDS, TRUE_WORDS
 from contracts.columns import DATE_FORMAT, INT_FORMAT, TS_FORMAT, ColumnSpec, Kind
 from contracts.limits import FILE_LIMITS
 from contracts.messages import WRITTEN_AS
 from contracts.reference import allowed_values
-from core import sql
 from core.database import scalar
 from core.identifiers import sql_candidate
 from ingestion.reader import SOURCE_TABLE, SourceTable

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import textwrap
 from pathlib import Path
 
 from contracts.messages import LANGUAGES
 from core import arguments, exit_codes, runs
+from core.home import Home
+from core.ledger import check_summary, connect_read_only, last_run_id, recent_files
+from core.lock import WarehouseBusy
+from core.progress import Progress
+from core.settings import Settings
+from ingestion.check import check_file
+from ingestion.files import shown
+from ingestion.load import ingest
+from ingestion.pseudonymise import PseudonymiseError, pseudonymise
 
 RUNS_SHOWN = 10
 
@@ -52,12 +63,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from core.home import Home
-    from core.lock import WarehouseBusy
-    from core.progress import Progress
-    from core.settings import Settings
-    from ingestion.load import ingest
-
     settings = Settings().with_overrides(quarantine_threshold=args.quarantine_threshold)
     try:
         report = ingest(Home.existing(args.home), settings, Progress(quiet=args.quiet))
@@ -69,9 +74,6 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _ledger(args: argparse.Namespace) -> int:
-    from core.home import Home
-    from core.ledger import check_summary, connect_read_only, last_run_id, recent_files
-
     con = connect_read_only(Home.existing(args.home))
     if con is None:
         print(f"no warehouse yet in {args.home}: run `sammen ingest --home {args.home}` first")
@@ -116,9 +118,6 @@ _NAME_WIDTH, _REASON_WIDTH = 36, 56
 def _wrap_name(name: str, width: int) -> list[str]:
     """A file name in lines of `width`, every character kept: broken after `/` or `__` where it
     can be (a name has no spaces for textwrap to break at), else within a part."""
-    import re
-    import textwrap
-
     lines = [""]
     for part in re.split(r"(?<=/)|(?<=__)", name):
         if len(lines[-1]) + len(part) > width and lines[-1]:
@@ -132,10 +131,6 @@ def _wrap_name(name: str, width: int) -> list[str]:
 def _ledger_table(files: list) -> str:
     """The ledger's files as a table whose columns stay aligned: a long `source/file` or reason
     is wrapped (textwrap) onto continuation lines in its own column, never cut."""
-    import textwrap
-
-    from ingestion.files import shown
-
     head = (f"{'id':>4}  {'received':<16}  {'source/file':<{_NAME_WIDTH}}  {'status':<9} {'read':>7} "
             f"{'loaded':>7} {'quar.':>6}  reason")
     lines = [head]
@@ -155,10 +150,6 @@ def _ledger_table(files: list) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from core.settings import Settings
-    from ingestion.check import check_file
-    from ingestion.files import shown
-
     if not args.file.is_file():
         print(f"sammen check: no such file: {shown(str(args.file))}", file=sys.stderr)
         return 2
@@ -171,8 +162,6 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _pseudonymise(args: argparse.Namespace) -> int:
-    from ingestion.pseudonymise import PseudonymiseError, pseudonymise
-
     try:
         rows = pseudonymise(args.key_file, args.cpr_column, args.input, args.output)
     except (PseudonymiseError, OSError) as error:

@@ -21,9 +21,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from contracts import contract_for
+from contracts import contract_for, sql
 from contracts.base import DatasetContract
-from core import sql
 from core.database import one, scalar
 from core.identifiers import sql_candidate, sql_confirmed
 from core.ledger import CheckResult

@@ -44,19 +44,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 from contracts import CONTRACTS
+from contracts.limits import (
+    MANIFEST_SUFFIX,
+    MAX_NAME_BYTES,
+    REASON_SUFFIX,
+    TEMPORARY_SUFFIXES,
+)
 from core.home import SOURCES, Home
 from core.identifiers import is_cpr_like
 
-MANIFEST_SUFFIX = ".manifest.json"
-REASON_SUFFIX = ".reason.txt"
 DATA_SUFFIXES = (".csv", ".parquet")
-TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".filepart", "~")
-# ext4, xfs, btrfs, tmpfs and NTFS allow 255 bytes per name. `destination` may add `.f<file_id>`
-# (file ids of up to 12 digits) and the sidecars add their suffix, so a data file's name may use
-# what is left: every name sammen derives from it then fits.
-NAME_MAX_BYTES = 255
-FILE_ID_TAG_BYTES = len(".f") + 12
-MAX_NAME_BYTES = NAME_MAX_BYTES - max(len(MANIFEST_SUFFIX), len(REASON_SUFFIX)) - FILE_ID_TAG_BYTES
 CPR_REDACTED = "[cpr]"  # shorter than any CPR number, so a redacted name is never longer
 _NAME = re.compile(
     r"^(?P<dataset>[A-Za-z_]+)__(?P<date>\d{8})(?:__(?P<free>[^/\\]+))?\.(?P<ext>csv|parquet)\Z",

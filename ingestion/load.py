@@ -33,7 +33,9 @@ from pathlib import Path
 
 import duckdb
 
+import validation  # late: validation imports GX, which takes seconds to import
 from contracts import contract_for
+from contracts.limits import MAX_NAME_BYTES
 from core.database import connect, scalar
 from core.faults import pause_point
 from core.home import Home
@@ -50,7 +52,6 @@ from ingestion.evaluate import (
     read_delivered_manifest,
 )
 from ingestion.files import (
-    MAX_NAME_BYTES,
     BadFileName,
     DeliveredFile,
     FileName,
@@ -501,8 +502,6 @@ def _file_checks(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> list[C
 def _batch_checks(home: Home, con: duckdb.DuckDBPyConnection, report: IngestReport,
                   settings: Settings) -> None:
     """Great Expectations batch checks (`validation`), recorded in ledger.checks and the report."""
-    import validation  # late: validation imports GX, which takes seconds to import
-
     results = validation.run_batch_checks(home, con, report.run_id, sample_rows=settings.gx_sample_rows,
                                            docs_runs=settings.gx_docs_runs)
     report.failed_batch_checks = [result.explained() for result in results if not result.success]

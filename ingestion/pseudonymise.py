@@ -23,7 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from core import linkage, sql
+from contracts import sql
+from core import linkage
 from core.database import scalar
 from core.identifiers import sql_is_cpr_number
 from ingestion.reader import SOURCE_TABLE, FileRejected, read_source

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from contracts.limits import MANIFEST_SUFFIX, REASON_SUFFIX
 from core.home import Home
-from ingestion.files import MANIFEST_SUFFIX, REASON_SUFFIX
 
 OWNER_ONLY_DIR, OWNER_ONLY_FILE = 0o700, 0o600
 

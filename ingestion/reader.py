@@ -44,8 +44,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from contracts import sql
 from contracts.limits import FILE_LIMITS
-from core import sql
 from core.database import scalar
 from core.identifiers import DATE_DIGITS, is_cpr_like
 from ingestion import cpr

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from core.ledger import CHECK_KINDS, CheckResult
 from ingestion.files import shown
+from validation.batches import is_warning
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,11 @@ class IngestReport:
     def failed_checks(self) -> list[CheckResult]:
         """Great Expectations checks that failed this run and fail the night (not the warnings:
         `validation.batches.is_warning`)."""
-        from validation.batches import is_warning
-
         return [c for c in self.checks if c.engine == "gx" and c.failed and not is_warning(c.check_name)]
 
     @property
     def warnings(self) -> list[CheckResult]:
         """Failed GX checks that only warn (a late source)."""
-        from validation.batches import is_warning
-
         return [c for c in self.checks if c.engine == "gx" and c.failed and is_warning(c.check_name)]
 
     @property

@@ -16,10 +16,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from core.database import scalar
 from core.home import Home
+from core.ledger import CutoffError
+from core.ledger import compute_cutoff as from_ledger
+from core.lock import writer_lock
 from core.progress import Progress
 from core.settings import Settings
+from orchestration.assets import POLL_INTERVAL_SECONDS
+from orchestration.trigger import default_home, is_data_file, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +47,6 @@ def home() -> Home:
     """The sammen home from SAMMEN_HOME (default `<repo>/var`), created if missing.
 
     Every task starts here, so `Home.ensure` also sets this task process's owner-only umask."""
-    from orchestration.trigger import default_home
-
     return Home.at(default_home()).ensure()
 
 
@@ -61,8 +66,6 @@ def landed_files(
 
     A run started by hand (no asset events) looks at the partner's landing folder as it is.
     """
-    from orchestration.trigger import is_data_file
-
     names: set[str] = set()
     for events in (triggering_asset_events or {}).values():
         for event in events:
@@ -78,8 +81,6 @@ def landed_files(
 
 def _ledger_rows(warehouse: Path, source: str | None = None) -> list[dict[str, Any]]:
     """The latest ledger row per (source, file name); empty before the first ingestion."""
-    import duckdb
-
     if not warehouse.exists():
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -121,8 +122,6 @@ def _settled_by_the_trigger(settings: Settings) -> Settings:
     """The watcher announces a file once it was unchanged over a poll interval, so the file is at
     least that old when this task runs: ingestion waits no longer (else an announced file would be
     left in landing with no event to bring it back)."""
-    from orchestration.assets import POLL_INTERVAL_SECONDS
-
     return settings.with_overrides(settle_seconds=min(settings.settle_seconds, POLL_INTERVAL_SECONDS))
 
 
@@ -134,9 +133,7 @@ def ingest(source: str, files: list[str]) -> dict[str, Any]:
     folder as ingestion started, or when this run recorded them in the ledger (a file can be
     handled before its own watcher saw it settle). Verdicts come from the ledger, the record.
     """
-    from core.lock import writer_lock
     from ingestion.files import redacted_name
-    from orchestration.trigger import snapshot
 
     target = home()
     progress = _progress()
@@ -209,10 +206,6 @@ def compute_cutoff() -> str:
     """
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from core.ledger import CutoffError
-    from core.ledger import compute_cutoff as from_ledger
-    from core.lock import writer_lock
-
     settings = Settings()
     if settings.cutoff:
         return settings.cutoff.isoformat()
@@ -241,7 +234,7 @@ def dbt_layer(layer: str, cutoff: str) -> dict[str, Any]:
     (cheap) views on the way, so it is always consistent on its own.
     """
     import transform
-    from core.lock import writer_lock
+    from transform.runner import DbtPaths, invoke
 
     target = home()
     settings = Settings()
@@ -249,8 +242,6 @@ def dbt_layer(layer: str, cutoff: str) -> dict[str, Any]:
         if layer == "marts":
             result = transform.build(target, settings, dt.date.fromisoformat(cutoff), _progress())
             return {"layer": layer, "cutoff": cutoff, "result": str(result)}
-        from transform.runner import DbtPaths, invoke
-
         nodes = invoke(
             # cautious: a test runs only when all its parents are in this layer (the marts'
             # relationship tests to the seed must wait for the marts)
@@ -281,7 +272,6 @@ def cutoff_from_events(triggering_asset_events: Mapping[Any, Iterable[Any]] | No
 def publish(cutoff: str | None) -> dict[str, Any]:
     """Disclosure control and published files for the marts as built (cutoff from the marts)."""
     import publishing
-    from core.lock import writer_lock
 
     target = home()
     settings = Settings()

@@ -56,7 +56,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
     A name holding a CPR number is redacted as the ledger stores it (`[cpr]`): these names go to
     Airflow's database (event payloads, the state store) and into task names."""
-    from ingestion.files import redacted_name
+    from ingestion.files import redacted_name  # DAG parsing stays light (docs/architecture.md)
 
     if not folder.is_dir():
         return {}

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import argparse
 
+import duckdb
+import pandas as pd
+
 from core import arguments
-from core.settings import MIN_DISCLOSURE_THRESHOLD
+from core.home import Home
+from core.progress import Progress
+from core.settings import MIN_DISCLOSURE_THRESHOLD, Settings
+from publishing import publish, releases
+from publishing.methods import METHODS_PATH, write_indicator_section
 
 
 def _publish_command(args: argparse.Namespace) -> int:
-    from core.home import Home
-    from core.progress import Progress
-    from core.settings import Settings
-    from publishing import publish
-
     settings = Settings().with_overrides(
         cutoff=args.cutoff, disclosure_threshold=args.disclosure_threshold
     )
@@ -24,12 +26,6 @@ def _publish_command(args: argparse.Namespace) -> int:
 
 
 def _releases_command(args: argparse.Namespace) -> int:
-    import duckdb
-    import pandas as pd
-
-    from core.home import Home
-    from publishing import releases
-
     home = Home.at(args.home)
     if not home.warehouse.exists():
         print(f"no warehouse at {home.warehouse}: nothing published yet")
@@ -45,8 +41,6 @@ def _releases_command(args: argparse.Namespace) -> int:
 
 
 def _methods_command(args: argparse.Namespace) -> int:
-    from publishing.methods import METHODS_PATH, write_indicator_section
-
     changed = write_indicator_section(METHODS_PATH.resolve())
     print(f"{METHODS_PATH.resolve()}: indicator section {'rewritten' if changed else 'up to date'}")
     return 0

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from core import postgres
 from core.database import connect
 from core.home import Home
 from core.ledger import compute_cutoff
@@ -105,7 +106,7 @@ def publish(home: Home, settings: Settings, progress: Progress, *, target: str =
     and (re)write DIR/published/.
 
     `target="postgres"`: marts.indicators is read from the PostgreSQL target
-    (`transform.postgres.database_name()`); run id, cutoff and the release ledger stay in the
+    (`core.postgres.database_name()`); run id, cutoff and the release ledger stay in the
     DuckDB warehouse."""
     catalogue = load_catalogue()
     home.ensure()
@@ -177,8 +178,6 @@ def _read_warehouse(home: Home, settings: Settings, target: str = "duckdb") -> t
 
 
 def _postgres_indicators() -> pd.DataFrame:
-    from transform import postgres
-
     return postgres.read_table(postgres.database_name(), "marts", "indicators").select(COLUMNS).to_pandas()
 
 

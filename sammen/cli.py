@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 
 from core import arguments
 from core.home import restrict_umask
+from core.progress import LOG
+from ingestion import cli as ingestion_cli
+from publishing import cli as publishing_cli
+from sammen import contracts_cli, pipeline
+from synthetic import cli as synthetic_cli
+from transform import cli as transform_cli
 
 # Modules that expose `register(subparsers)`; each owns its commands and their implementation.
 COMMAND_MODULES = (
-    "synthetic.cli",  # synth
-    "ingestion.cli",  # ingest, ledger, check, pseudonymise
-    "sammen.contracts_cli",  # contracts export
-    "transform.cli",  # transform, query
-    "publishing.cli",  # publish, releases
-    "sammen.pipeline",  # run
+    synthetic_cli,  # synth
+    ingestion_cli,  # ingest, ledger, check, pseudonymise
+    contracts_cli,  # contracts export
+    transform_cli,  # transform, query
+    publishing_cli,  # publish, releases
+    pipeline,  # run
 )
 
 
@@ -30,15 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
-        importlib.import_module(module).register(subparsers)
+        module.register(subparsers)
     return parser
 
 
 def show_progress() -> None:
     """Progress lines (logger `sammen.progress`, INFO and up) on stderr as plain lines, warnings
     prefixed; `--quiet` silences them at the source (`Progress.quiet`)."""
-    from core.progress import LOG
-
     if any(getattr(handler, "_sammen", False) for handler in LOG.handlers):
         return
     handler = _Stderr()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from contracts.derive.dbt import write_sources
+from contracts.derive.export import export_documents
+from core.home import Home
+from core.settings import DBT_PROJECT_DIR
+
 DEFAULT_OUT = Path("docs/contracts")
 
 
 def export(out: Path, *, dbt_project: Path | None = None) -> list[Path]:
     """Write the documents into `out` and, given a dbt project, its sources YAML."""
-    from contracts.derive.dbt import write_sources
-    from contracts.derive.export import export_documents
-
     written = export_documents(out)
     if dbt_project is not None:
         written += write_sources(dbt_project)
@@ -20,9 +22,6 @@ def export(out: Path, *, dbt_project: Path | None = None) -> list[Path]:
 
 
 def _export_command(args: argparse.Namespace) -> int:
-    from core.home import Home
-    from core.settings import DBT_PROJECT_DIR
-
     out = Path(args.out) if args.out else Home.existing(args.home).docs / "contracts" if args.home else DEFAULT_OUT
     written = export(out, dbt_project=Path(args.dbt_project or DBT_PROJECT_DIR) if args.dbt else None)
     for path in written:

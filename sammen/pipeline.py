@@ -10,10 +10,19 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import ingestion
+import publishing
+import transform
 from core import arguments, exit_codes, runs
 from core.home import Home
+from core.ledger import compute_cutoff
+from core.lock import writer_lock
 from core.progress import Progress
 from core.settings import Settings
+from ingestion.load import new_run_id
+from publishing.catalogue import load_catalogue
+from publishing.marks import HIDDEN, PROVISIONAL_MARK, cell_text, legend_lines
+from transform.build import complete_erasure
 
 STAGES = ("ingest", "transform", "publish")
 SUMMARY_INDICATORS = ("cohort_size", "stay_rate_pre", "stay_rate_post", "retained_6m_share")
@@ -41,14 +50,6 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
 
     A rejected file or a failed check does not stop the night: the rest is loaded, built and
     published, and the result's status says `failures` (exit code 2)."""
-    import ingestion
-    import publishing
-    import transform
-    from core.ledger import compute_cutoff
-    from core.lock import writer_lock
-    from ingestion.load import new_run_id
-    from transform.build import complete_erasure
-
     home.ensure()
     run_id = new_run_id()
     with writer_lock(home):
@@ -138,10 +139,6 @@ def _headline_lines(rows: list[dict[str, str]], threshold: int) -> list[str]:
     complete period and the unfinished ones after it, marked `*`; `<5` only for a small count of
     persons, else `hidden`; values rounded as the catalogue says; a legend of the marks used.
     (`--json` keeps every period, with `period_complete`.)"""
-    # imported here, as `run` imports the stages: publishing builds on sammen, not the reverse
-    from publishing.catalogue import load_catalogue
-    from publishing.marks import HIDDEN, PROVISIONAL_MARK, cell_text, legend_lines
-
     specs = load_catalogue().by_id
     latest = {r["indicator_id"]: r["period"] for r in rows if r.get("period_complete") != "false"}
     lines, used = [f"{'indicator':<20} {'period':<8} {'value':>10} {'persons':>8}"], set()

@@ -9,19 +9,6 @@ See `synthetic.world` (calendar, places), `synthetic.formats` (which file is wri
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from synthetic.delivery import SynthReport, generate, synthesise
+from synthetic.delivery import SynthReport, generate, synthesise
 
 __all__ = ["SynthReport", "generate", "synthesise"]
-
-
-def __getattr__(name: str) -> Any:
-    """Import the generator (numpy, pyarrow, duckdb) only when used, not for `sammen --help`."""
-    if name in __all__:
-        value = getattr(importlib.import_module("synthetic.delivery"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'synthetic' has no attribute {name!r}")

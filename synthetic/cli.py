@@ -7,6 +7,7 @@ import argparse
 from core import arguments
 from core.home import Home
 from core.progress import Progress
+from synthetic.delivery import synthesise
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,8 +26,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from synthetic.delivery import synthesise
-
     home = Home.at(args.home).ensure()
     progress = Progress(quiet=not args.verbose)  # to the log (stderr); per-dataset steps only with -v
     report = synthesise(home, persons=args.persons, seed=args.seed, years=args.years,

@@ -30,7 +30,8 @@ from typing import Any
 
 import duckdb
 
-from core import erasure, sql
+from contracts import sql
+from core import erasure
 from core.database import (
     connect,
     dbt_environment,
@@ -41,8 +42,9 @@ from core.database import (
 )
 from core.home import Home
 from core.lock import writer_lock
+from core.postgres import database_name
 from core.progress import Progress
-from core.settings import Settings
+from core.settings import DBT_PROJECT_DIR, Settings
 from transform import export, martsdb, postgres
 from transform.runner import DbtPaths, TransformError, invoke
 
@@ -104,7 +106,7 @@ def build(
                          f"{cutoff.isoformat()}): marts kept as built")
             return BuildResult(target, cutoff, True, time.perf_counter() - started, 0, 0, skipped=True)
         if target == "postgres":
-            database = postgres_database or postgres.database_name()
+            database = postgres_database or database_name()
             env |= postgres.environment(database)
             with progress.stage(f"copy resolved tables to PostgreSQL database {database}"):
                 postgres.copy_resolved(home.warehouse, database)
@@ -236,8 +238,6 @@ class _State:
     def allows_nightly(self, variables: dict[str, object], cutoff: dt.date) -> bool:
         if not self.saved:
             return False
-        from core.settings import DBT_PROJECT_DIR
-
         return (
             self.saved["project"] == project_fingerprint(DBT_PROJECT_DIR)
             and self.saved["vars"] == {k: v for k, v in variables.items() if k != "cutoff"}
@@ -259,8 +259,6 @@ class _State:
         self.path.unlink(missing_ok=True)
 
     def remember(self, variables: dict[str, object], cutoff: dt.date, deliveries: str | None) -> None:
-        from core.settings import DBT_PROJECT_DIR
-
         kept = {k: v for k, v in variables.items() if k not in ("cutoff", "previous_cutoff")}
         self.path.write_text(json.dumps({
             "cutoff": cutoff.isoformat(),

@@ -6,10 +6,13 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+import transform
 from core import arguments
 from core.home import Home
+from core.ledger import compute_cutoff
 from core.progress import Progress
 from core.settings import Settings
+from transform.query import QueryError, cap_process_memory, query_arrow, run_query
 from transform.query_formats import (
     FORMATS,
     check_destination,
@@ -20,8 +23,6 @@ from transform.query_formats import (
 
 
 def _transform_command(args: argparse.Namespace) -> int:
-    import transform
-
     home = Home.existing(args.home)
     settings = Settings().with_overrides(cutoff=args.cutoff)
     cutoff = settings.cutoff or _computed_cutoff(home)
@@ -38,14 +39,10 @@ def _transform_command(args: argparse.Namespace) -> int:
 
 
 def _computed_cutoff(home: Home) -> dt.date:
-    from core.ledger import compute_cutoff
-
     return compute_cutoff(home)
 
 
 def _query_command(args: argparse.Namespace) -> int:
-    from transform.query import QueryError, cap_process_memory, query_arrow, run_query
-
     home = Home.existing(args.home)
     kind = choose_format(args.format, args.out)
     check_destination(home, args.out, kind)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import sql
+from contracts import sql
 from core.atomic import exchange, fsync
 from core.database import duckdb_config
 from core.settings import Settings

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import sql
+from contracts import sql
 from core.atomic import fsync
 from core.home import Home
 from core.settings import DBT_PROJECT_DIR

@@ -23,7 +23,11 @@ import duckdb
 
 from core.home import Home
 from core.settings import DEFAULT_GX_DOCS_RUNS
+from validation.batches import plan_batches
+from validation.docs import write_index
+from validation.ledger import record_checks
 from validation.results import BatchCheckResult
+from validation.runner import GxRunner
 from validation.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 log = logging.getLogger(__name__)
@@ -44,11 +48,6 @@ def run_batch_checks(
     A resolved table of more than `sample_rows` rows is validated on a sample of that many rows
     drawn in DuckDB (see `validation.batches`), so no whole national table enters pandas. The
     Data Docs keep the newest `docs_runs` runs (`validation.runner`, "History")."""
-    from validation.batches import plan_batches
-    from validation.docs import write_index
-    from validation.ledger import record_checks
-    from validation.runner import GxRunner
-
     run_time = dt.datetime.now(dt.UTC)
     today = today or run_time.astimezone().date()
     gx_dir = home.docs / "gx"

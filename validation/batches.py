@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from contracts import CONTRACTS, REFERENCES, datasets_of
+from contracts import CONTRACTS, REFERENCES, datasets_of, sql
 from contracts.derive.gx import ExpectationSpec, batch_query, expectation_specs, suite_name
-from core import sql
 from core.database import scalar
 from validation.thresholds import Thresholds
 

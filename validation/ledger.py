@@ -1,4 +1,4 @@
-"""Recording batch-check results in `ledger.checks` through the ingestion package's ledger API.
+"""Recording batch-check results in `ledger.checks` through the ledger API (core).
 
 `core.ledger` owns the `ledger` schema: `ensure_schema` creates it, `record_checks` appends
 rows (`checked` = rows looked at, `failed` = rows failing, `success`). Re-running a run replaces
@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import duckdb
 
+from core.ledger import ensure_schema
+from core.ledger import record_checks as append
 from validation.results import BatchCheckResult
 
 
 def record_checks(con: duckdb.DuckDBPyConnection, run_id: str, results: list[BatchCheckResult]) -> None:
-    from core.ledger import ensure_schema
-    from core.ledger import record_checks as append
-
     ensure_schema(con)
     con.execute("delete from ledger.checks where run_id = ? and engine = 'gx'", [run_id])
     append(con, run_id, [

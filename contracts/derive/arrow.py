@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from contracts import CONTRACTS
 from contracts.base import DatasetContract
 from contracts.derive.checks import stored_columns
 
@@ -22,6 +23,4 @@ def arrow_schema(contract: type[DatasetContract], *, with_deleted: bool = True) 
 
 def arrow_schemas(*, with_deleted: bool = True) -> dict[str, pa.Schema]:
     """The schema of every dataset by name, in spec order."""
-    from contracts import CONTRACTS
-
     return {name: arrow_schema(contract, with_deleted=with_deleted) for name, contract in CONTRACTS.items()}

@@ -20,7 +20,7 @@ from typing import Any
 from contracts.base import DatasetContract
 from contracts.columns import ColumnSpec
 from contracts.derive.checks import CheckSpec, contract_checks, is_identifier, stored_columns
-from core.sql import ident
+from contracts.sql import ident
 
 # Prefix of the computed boolean columns of a batch (one per reference / contract rule check).
 CHECK_COLUMN_PREFIX = "_check__"

@@ -12,9 +12,15 @@ from contracts.base import FALSE_WORDS, TRUE_WORDS, DatasetContract
 from contracts.columns import ColumnSpec, Kind
 from contracts.derive.checks import CheckSpec, contract_checks
 from contracts.derive.partners import PARTNERS, summary
-from contracts.limits import FILE_LIMITS
+from contracts.limits import (
+    DEFAULT_RESTRICTED_RETENTION_DAYS,
+    FILE_LIMITS,
+    MAX_NAME_BYTES,
+    SETTLE_SECONDS,
+    TEMPORARY_SUFFIXES,
+)
+from contracts.messages import row_message
 from contracts.reference import REGIONS, programmes
-from core.settings import DEFAULT_RESTRICTED_RETENTION_DAYS
 
 TYPE_WORDS: dict[Kind, str] = {
     Kind.KEY: "person_key (64 lower-case hex)",
@@ -118,8 +124,6 @@ def markdown_document_da(contract: type[DatasetContract]) -> str:
     """The partner document in Danish (`<dataset>.da.md`): columns, allowed values, rules (their
     texts from `contracts.messages`, as `sammen check` says them) and the main delivery rules;
     the English document is the complete reference."""
-    from contracts.messages import row_message
-
     checks = contract_checks(contract, columns=contract.columns())
     rules = []
     for check in checks:
@@ -240,9 +244,6 @@ def _file_section(contract: type[DatasetContract]) -> list[str]:
 
 def landing_rules() -> tuple[str, ...]:
     """Which files sammen takes from a landing folder: ingestion's rules, with its own limits."""
-    from core.settings import SETTLE_SECONDS
-    from ingestion.files import MAX_NAME_BYTES, TEMPORARY_SUFFIXES  # ingestion imports contracts
-
     temporary = ", ".join(f"`{suffix}`" for suffix in TEMPORARY_SUFFIXES)
     return (
         "A file is taken only when it is complete: when its manifest's `sha256` (and `bytes`, the "

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from contracts.reference import municipalities, programmes
 from publishing.report.i18n import Text
 
 ALL = "all"
@@ -181,8 +182,6 @@ def programme_names(run_info: Mapping[str, Any]) -> tuple[list[str], dict[str, T
     """Programme order and titles: run_info["programmes"] if given, else the catalogue in force."""
     entries = run_info.get("programmes")
     if entries is None:
-        from contracts.reference import programmes
-
         entries = programmes()
     order = [str(e["code"]) for e in entries]
     names = {
@@ -199,7 +198,5 @@ def municipality_names(run_info: Mapping[str, Any]) -> dict[str, str]:
     """Municipality names by code as text: run_info["municipalities"] if given, else the 98."""
     names = run_info.get("municipalities")
     if names is None:
-        from contracts.reference import municipalities
-
         names = municipalities()
     return {str(code): str(name) for code, name in names.items()}

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from helpers.ingestion import csv_text, deliver, manifest_for, new_home, query, rows, scalar
 
+from contracts.limits import MAX_NAME_BYTES, REASON_SUFFIX
 from core import exit_codes
 from core.progress import Progress
 from core.settings import SETTLE_SECONDS, Settings
 from ingestion import ingest
-from ingestion.files import MAX_NAME_BYTES, REASON_SUFFIX
 from sammen.cli import main
 
 CPR = "0812901240"  # a valid date (08-12-1990): CPR-like

@@ -68,7 +68,7 @@ def test_the_wheel_holds_every_package_and_they_import_from_it(tmp_path):
     # THEN all of them import from the wheel, and the command line runs from it
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["ok", str(len(packages))]
-    assert set(packages) >= {"sammen", "contracts", "ingestion", "validation", "transform", "publishing",
+    assert set(packages) >= {"sammen", "core", "contracts", "ingestion", "validation", "transform", "publishing",
                              "orchestration", "synthetic"}
     command = subprocess.run([str(clean / "bin" / "sammen"), "--help"], cwd=tmp_path, capture_output=True,
                              text=True, timeout=120)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import os
 
+from contracts.limits import MANIFEST_SUFFIX, MAX_NAME_BYTES, NAME_MAX_BYTES, REASON_SUFFIX
 from ingestion.files import (
-    MANIFEST_SUFFIX,
-    MAX_NAME_BYTES,
-    NAME_MAX_BYTES,
-    REASON_SUFFIX,
     destination,
     is_temporary,
     redacted_name,

@@ -1,4 +1,4 @@
-"""`core.sql`: names quoted by one function, values bound, never spliced into SQL text."""
+"""`contracts.sql`: names quoted by one function, values bound, never spliced into SQL text."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import re
 import duckdb
 import pytest
 
-from contracts import CONTRACTS
-from core import sql
+from contracts import CONTRACTS, sql
 
 AWKWARD = ["o'brien", 'a"b', "sp ace", "select", "æøå", "'; drop table t; --", '"";"']
 
@@ -47,7 +46,7 @@ def test_variable_binds_a_path_for_sql_built_in_pieces(tmp_path):
 
 
 def test_the_names_the_code_spells_are_plain_sql_names():
-    # the decision in core.sql: contract datasets and columns may stand bare in SQL
+    # the decision in contracts.sql: contract datasets and columns may stand bare in SQL
     plain = re.compile(r"[a-z_][a-z0-9_]*")
     for dataset, contract in CONTRACTS.items():
         assert plain.fullmatch(dataset)
