@@ -8,7 +8,7 @@ import pytest
 
 from core.settings import REPO_ROOT
 
-PACKAGES = ("sammen", "contracts", "ingestion", "synthetic", "transform", "publishing", "orchestration", "validation")
+PACKAGES = ("core", "sammen", "contracts", "bench", "dags", "ingestion", "synthetic", "transform", "publishing", "orchestration", "validation")
 
 
 def _definitions(name: str) -> list[str]:
