@@ -34,7 +34,7 @@ demo: setup
 	$(BIN)/sammen run --home $(HOME_DIR) || test $$? -eq 2
 
 ## test: the whole suite (unit, spec, integration, acceptance), then its coverage in one line
-## (pyproject.toml [tool.coverage.*]: the pytest process and every Python subprocess it starts)
+## (pyproject.toml [tool.coverage.*]: the pytest process; README, "Coverage")
 test: setup system-deps
 	@bash scripts/ensure-services.sh
 	$(BIN)/ruff check .

@@ -1,8 +1,8 @@
 """The coverage of `make test` in one line (issue 13), for readers: no threshold, no per-file table.
 
 Reads the data `pytest --cov` left (pyproject.toml, [tool.coverage.*]: the first-party packages and
-the DAG files, measured in the pytest process and in every Python subprocess the tests start: the
-`sammen` CLI, dbt, Airflow) and prints lines and branches covered, each as a count and a share.
+the DAG files, measured in the pytest process; README, "Coverage") and prints lines and branches
+covered, each as a count and a share, and coverage.py's combined figure.
 """
 
 from __future__ import annotations
