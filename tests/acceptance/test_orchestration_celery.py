@@ -78,6 +78,7 @@ def test_celery_workers_run_the_chain_with_one_warehouse_writer_at_a_time(tmp_pa
     queue = f"sammen_test_{os.getpid()}"
     env = _celery_env(af.environment(tmp_path / "airflow", home.root, metadata_db, api_port=af.free_port()),
                       metadata_db, queue)
+    af.run_cli(["pools", "set", POOL, "1", "DuckDB warehouse writers"], env)
     logs = tmp_path / "logs"
     with contextlib.ExitStack() as stack:
         processes = stack.enter_context(af.airflow_components(env, logs, COMPONENTS))

@@ -71,6 +71,7 @@ def test_dropped_files_are_published_without_anyone_clicking(tmp_path, metadata_
     home = Home.at(tmp_path / "home").ensure()
     delivery = _synthetic_extracts(tmp_path / "delivery")
     env = af.environment(tmp_path / "airflow", home.root, metadata_db, api_port=af.free_port())
+    af.run_cli(["pools", "set", "sammen_warehouse", "1", "DuckDB warehouse writers"], env)
     with af.airflow_components(env, tmp_path / "logs", COMPONENTS) as processes:
         _wait_for(
             lambda: (

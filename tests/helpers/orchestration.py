@@ -1,9 +1,9 @@
 """Helpers for the orchestration tests: a throw-away Airflow metadata database and Airflow processes.
 
 Airflow's metadata lives in a PostgreSQL database unique to the test session (`airflow_test_<pid>`),
-migrated once, with the warehouse pool; each test that needs a clean one gets a copy made from it
-(`CREATE DATABASE ... TEMPLATE`, about a second). Every process started here is in its own process
-group and is killed with that group when the test ends, whatever happened.
+migrated once; each test that needs a clean one gets a copy made from it (`CREATE DATABASE ...
+TEMPLATE`, about a second). Every process started here is in its own process group and is killed
+with that group when the test ends, whatever happened.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,10 +51,6 @@ def migrated_template(tmp_root: Path) -> str:
     env = environment(tmp_root / "migrate_home", tmp_root / "migrate_sammen", name)
     try:
         run_cli(["db", "migrate"], env, timeout=300)
-        # the one-slot warehouse pool, made as `make airflow` and the compose init make it: every
-        # copy has it, so no test pays another Airflow start-up (about 10 s) for `pools set`
-        subprocess.run([sys.executable, "-m", "orchestration.pools"], env=env, check=True,
-                       capture_output=True, timeout=300)
     except BaseException:
         drop_template()
         raise

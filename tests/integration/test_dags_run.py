@@ -24,6 +24,7 @@ def test_ingest_dag_runs_with_airflow_dags_test(tmp_path, metadata_db):
     delivered = sorted(p.name for p in home.landing_for("region").iterdir() if p.suffix != ".json")
     assert delivered
     env = af.environment(tmp_path / "airflow", home.root, metadata_db)
+    af.run_cli(["pools", "set", "sammen_warehouse", "1", "DuckDB warehouse writers"], env)
     af.run_cli(["dags", "reserialize"], env)
 
     # WHEN the region's ingest DAG runs through `airflow dags test`
