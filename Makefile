@@ -33,12 +33,14 @@ demo: setup
 	@# failed; the demo's synthetic NGO data fail the participant-share plausibility check on purpose.
 	$(BIN)/sammen run --home $(HOME_DIR) || test $$? -eq 2
 
-## test: the whole suite (unit, spec, integration, acceptance)
+## test: the whole suite (unit, spec, integration, acceptance), then its coverage in one line
+## (pyproject.toml [tool.coverage.*]: the pytest process; README, "Coverage")
 test: setup system-deps
 	@bash scripts/ensure-services.sh
 	$(BIN)/ruff check .
 	@$(MAKE) --no-print-directory typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=
+	@$(BIN)/python scripts/coverage-total.py
 
 test-unit: setup
 	$(BIN)/pytest tests/unit

@@ -1,6 +1,8 @@
 """Shared fixtures. The expensive one, `demo_home`, runs the real CLI once per test session:
 `sammen synth` then `sammen run` on a small synthetic home, so acceptance tests, the published-folder
-scanners and the cross-target comparisons all look at one real run."""
+scanners, the cross-target comparisons, the erasure scans and the file-mode check all look at one
+real run. Tests never write into it (they copy it): tests/acceptance/test_home_modes.py checks the
+mode of every file in it."""
 
 from __future__ import annotations
 
@@ -36,18 +38,24 @@ class DemoRun:
     run: subprocess.CompletedProcess
 
 
+def loose_umask() -> None:
+    """The umask of a login shell (0022), set in a child before it runs."""
+    os.umask(0o022)
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    home = Home.at(tmp_path_factory.mktemp("demo"))
+    """A fresh home (made by `sammen synth`), filled as `make demo` does from a login shell."""
+    home = Home.at(tmp_path_factory.mktemp("demo") / "home")
     env = {**os.environ, "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False", "DO_NOT_TRACK": "1"}
     synth = subprocess.run(
         [*sammen_command(), "synth", "--home", str(home.root), "--persons", str(DEMO_PERSONS), "--seed", "11"],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True, text=True, env=env, timeout=600, preexec_fn=loose_umask,
     )
     assert synth.returncode == 0, synth.stderr[-4000:]
     run = subprocess.run(
         [*sammen_command(), "run", "--home", str(home.root)],
-        capture_output=True, text=True, env=env, timeout=900,
+        capture_output=True, text=True, env=env, timeout=900, preexec_fn=loose_umask,
     )
     # 2: finished with failed checks (core/exit_codes.py): the synthetic NGO data fail one on purpose
     assert run.returncode in (0, 2), (run.stdout[-3000:], run.stderr[-6000:])

@@ -1,33 +1,21 @@
 """GIVEN a process with the loose umask of a login shell (0022), WHEN `sammen synth` and
-`sammen run` fill a fresh home (as `make demo` does, smaller), THEN every folder and file under
-the home is owner-only, except the home itself (0750) and published/ (0750 / 0640)."""
+`sammen run` fill a fresh home (as `make demo` does: the session's demo run, tests/conftest.py),
+THEN every folder and file under the home is owner-only, except the home itself (0750) and
+published/ (0750 / 0640)."""
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
 
 import pytest
-from conftest import sammen_command
 
-from core import exit_codes
 from core.home import Home
 
 pytestmark = pytest.mark.slow
 
 
-def _loose_umask() -> None:
-    os.umask(0o022)
-
-
-def test_a_demo_home_is_owner_only_but_published(tmp_path):
-    home = Home.at(tmp_path / "home")
-    for command in (["synth", "--persons", "60", "--years", "1"], ["run", "--quiet"]):
-        done = subprocess.run([*sammen_command(), command[0], "--home", str(home.root), *command[1:]],
-                              capture_output=True, text=True, timeout=900, preexec_fn=_loose_umask)
-        # the demo's synthetic data fail one batch check on purpose: a finished night exits 0 or 2
-        assert done.returncode in (exit_codes.CLEAN, exit_codes.FAILURES), done.stderr[-4000:]
+def test_a_demo_home_is_owner_only_but_published(demo_home: Home):
+    home = demo_home
     assert (home.published / "indicators.csv").exists()
     wrong = []
     for path in [home.root, *home.root.rglob("*")]:

@@ -2,8 +2,8 @@
 plan, contact, episode, response, follow-up ids) are in no byte of any file under the home (the
 partners' archive excepted), and their key only in the withdrawal list's own column segments.
 
-One small synthetic home is built once (`sammen synth --persons 300`, then a full run); each test
-copies it and withdraws another person: applied by a full build (`--full-refresh`, an earlier
+The session's demo home (tests/conftest.py: `sammen synth --persons 400`, then a full `sammen
+run`; it is never changed) is the built home; each test copies it and withdraws another person: applied by a full build (`--full-refresh`, an earlier
 cutoff), by a nightly (incremental) build, and by the recovery run after a SIGKILL during
 `dbt build`. The scan (tests/helpers/erasure.py) first has to find the person (positive control).
 """
@@ -36,20 +36,16 @@ from transform import build
 from transform.export import mart_models, parquet_name
 
 pytestmark = pytest.mark.slow
-PERSONS = 300
 WITHDRAWAL_DATE = "20260310"  # later than every synthetic extract: the cutoff does not move
 MARTS_BACKUP = re.compile(r'"marts"\."(\w+)" rename to "\w+__dbt_backup"')
 ENV = {**os.environ, "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False", "DO_NOT_TRACK": "1"}
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Home:
-    """A synthetic home after its first, full run (its own withdrawals already applied)."""
-    home = Home.at(tmp_path_factory.mktemp("erasure") / "home")
-    subprocess.run([*sammen_command(), "synth", "--home", str(home.root), "--persons", str(PERSONS)],
-                   check=True, capture_output=True, env=ENV, timeout=600)
-    run(home, Settings(), Progress(quiet=True))
-    return home
+def built(demo_home: Home) -> Home:
+    """A synthetic home after its first, full run (its own withdrawals already applied): the
+    session's demo home, built once for the whole suite (only ever copied here)."""
+    return demo_home
 
 
 def copy_of(built: Home, tmp_path: Path) -> Home:

@@ -22,10 +22,10 @@ def sammen(*args: str) -> str:
     return done.stdout + done.stderr
 
 
-def test_demo_output_fits_one_screen_and_names_each_file_once(tmp_path):
-    # GIVEN synthetic extracts (20 files) WHEN synthesised and run as `make demo` does
-    home = str(tmp_path / "home")
-    out = sammen("synth", "--home", home, "--persons", "150") + sammen("run", "--home", home)
+def test_demo_output_fits_one_screen_and_names_each_file_once(demo_run, tmp_path):
+    # GIVEN synthetic extracts (20 files) WHEN synthesised and run as `make demo` does (the
+    # session's demo run, tests/conftest.py: `sammen synth` then `sammen run`, output captured)
+    out = "".join(done.stdout + done.stderr for done in (demo_run.synth, demo_run.run))
     lines = out.splitlines()
     # THEN the whole output fits one screen
     assert len(lines) <= SCREEN, "\n".join(lines)
