@@ -123,6 +123,38 @@ def test_nightly_build_equals_a_full_build(built, tmp_path):
     assert read_marts(home.warehouse) == read_marts(fresh.warehouse)
 
 
+def test_a_nightly_build_leaves_out_unit_tests_and_the_tests_ingestion_already_ran(tmp_path):
+    # GIVEN a warehouse built in full: dbt ran its unit tests and the staging data tests
+    home = Home.at(tmp_path / "nightly").ensure()
+    write_resolved(home.warehouse, ROWS)
+    build(home, Settings(), CUTOFF, Progress(quiet=True), exclude=NOT_INDICATORS, docs=False)
+    full = ran_tests(home)
+    assert full["unit"] and full["staging"] and full["other"]
+    # WHEN the next night's build runs (the cutoff moved a day, the project is unchanged)
+    nightly = build(home, Settings(), CUTOFF + dt.timedelta(days=1), Progress(quiet=True),
+                    exclude=NOT_INDICATORS, docs=False)
+    # THEN it is incremental, runs the intermediate and mart tests, and neither the unit tests
+    # (they test the unchanged project's SQL on fixtures) nor the staging tests
+    assert nightly.nightly
+    tests = ran_tests(home)
+    assert tests["other"] and not tests["unit"] and not tests["staging"]
+
+
+def ran_tests(home: Home) -> dict[str, list[str]]:
+    """The tests of dbt's last invocation (its own run_results.json), by kind."""
+    results = json.loads((home.warehouse_dir / "dbt_target" / "duckdb" / "run_results.json").read_text())
+    manifest = json.loads((home.warehouse_dir / "dbt_target" / "duckdb" / "manifest.json").read_text())
+    kinds: dict[str, list[str]] = {"unit": [], "staging": [], "other": []}
+    for result in results["results"]:
+        node = result["unique_id"]
+        if node.startswith("unit_test."):
+            kinds["unit"].append(node)
+        elif node.startswith("test."):
+            staging = "ingestion_checked" in manifest["nodes"][node]["tags"]
+            kinds["staging" if staging else "other"].append(node)
+    return kinds
+
+
 def test_build_without_warehouse_is_a_clear_error(tmp_path):
     with pytest.raises(TransformError, match="no warehouse"):
         build(Home.at(tmp_path), Settings(), CUTOFF, Progress(quiet=True))
