@@ -141,10 +141,12 @@ def test_scanner_finds_a_person_key_planted_in_a_published_file(published: Home,
         table.to_parquet(path)
     else:
         text = path.read_text(encoding="utf-8")
-        if "social_referral" in text:
+        if "social_referral" in text:  # the machine-readable files: as a programme code
             text = text.replace("social_referral", planted, 1)
-        else:
+        elif "</body>" in text:  # the report: as a paragraph
             text = text.replace("</body>", f"<p>{planted}</p></body>", 1)
+        else:  # the boards' CSV (names, not codes): as one more line
+            text += f"{planted}\n"
         assert planted in text
         path.write_text(text, encoding="utf-8")
     found = scan_published_folder(published, keys)
