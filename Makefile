@@ -33,13 +33,15 @@ demo: setup
 	@# failed; the demo's synthetic NGO data fail the participant-share plausibility check on purpose.
 	$(BIN)/sammen run --home $(HOME_DIR) || test $$? -eq 2
 
-## test: the whole suite (unit, spec, integration, acceptance), then its coverage in one line
-## (pyproject.toml [tool.coverage.*]: the pytest process; README, "Coverage")
+## test: the whole suite (acceptance and integration, then unit and spec), then the coverage of
+## unit and spec in one line (pyproject.toml [tool.coverage.*]: the pytest process; README,
+## "Coverage"; the integration tests run without the tracer, which would cost CI minutes)
 test: setup system-deps
 	@bash scripts/ensure-services.sh
 	$(BIN)/ruff check .
 	@$(MAKE) --no-print-directory typecheck
-	$(BIN)/pytest --cov --cov-report=
+	$(BIN)/pytest tests/acceptance tests/integration
+	$(BIN)/pytest tests/unit tests/spec --cov --cov-report=
 	@$(BIN)/python scripts/coverage-total.py
 
 test-unit: setup
