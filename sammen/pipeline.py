@@ -136,17 +136,18 @@ def _headline_rows(home: Home) -> list[dict[str, str]]:
 
 def _headline_lines(rows: list[dict[str, str]], threshold: int) -> list[str]:
     """The headline cells as the boards read them (`publishing.marks`): per indicator the latest
-    complete period and the newest period when it is unfinished, marked `*` (decision: one line
-    each, so the summary stays on one screen; `--json` keeps every period, with
-    `period_complete`); `<5` only for a small count of persons, else `hidden`; values rounded as
+    complete period and the newest period with a figure (a value, or hidden) when it is
+    unfinished, marked `*` (decision: one line each, so the summary stays on one screen and never
+    shows an empty cell; `--json` keeps every period, with `period_complete`); `<5` only for a small count of persons, else `hidden`; values rounded as
     the catalogue says; a legend of the marks used."""
     specs = load_catalogue().by_id
     latest = {r["indicator_id"]: r["period"] for r in rows if r.get("period_complete") != "false"}
     newest: dict[str, str] = {}
     for r in rows:
-        newest[r["indicator_id"]] = max(newest.get(r["indicator_id"], ""), r["period"])
+        if r["value"] or r["suppressed"] == "true":
+            newest[r["indicator_id"]] = max(newest.get(r["indicator_id"], ""), r["period"])
     lines, used = [f"{'indicator':<20} {'period':<8} {'value':>10} {'persons':>8}"], set()
-    for row in [r for r in rows if r["period"] in (latest.get(r["indicator_id"]), newest[r["indicator_id"]])]:
+    for row in [r for r in rows if r["period"] in (latest.get(r["indicator_id"]), newest.get(r["indicator_id"]))]:
         spec, hidden = specs[row["indicator_id"]], row["suppressed"] == "true"
         value = cell_text(spec, float(row["value"]) if row["value"] else None, hidden,
                           row["suppression_reason"] or None, threshold)

@@ -30,3 +30,19 @@ def test_a_hidden_cell_reads_below_the_threshold_in_force(tmp_path, threshold):
     rows = {line.split()[1]: line.split()[2] for line in text.splitlines() if line.startswith("cohort_size")}
     # THEN the hidden cell reads <threshold and the shown one its value
     assert rows == {"2024": f"<{threshold}", "2025*": "12"}
+
+
+def test_an_unfinished_period_without_a_figure_is_left_out(tmp_path):
+    # GIVEN a complete 2024, an unfinished 2025 with a figure and an unfinished 2026 without one
+    home = Home.at(tmp_path / "home").ensure()
+    home.published.mkdir(parents=True, exist_ok=True)
+    (home.published / "indicators.csv").write_text(
+        f"{HEADER}\nstay_rate_pre,2024,all,all,7,10,0.7,10,false,,true\n"
+        "stay_rate_pre,2025,all,all,3,6,0.5,6,false,,false\nstay_rate_pre,2026,all,all,0,,,0,false,,false\n",
+        encoding="utf-8",
+    )
+    # WHEN the summary is written
+    text = summary(home, dt.date(2026, 3, 1), Progress(quiet=True), 5)
+    periods = [line.split()[1] for line in text.splitlines() if line.startswith("stay_rate_pre")]
+    # THEN it shows the complete year and the newest unfinished year that has a figure
+    assert periods == ["2024", "2025*"]
