@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 HOME_DIR ?= var
 PERSONS ?= 2000
 SEED ?= 7
+INTEGRATION_TESTS ?= tests/acceptance tests/integration
+UNIT_TESTS ?= tests/unit tests/spec
 
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
@@ -40,8 +42,14 @@ test: setup system-deps
 	@bash scripts/ensure-services.sh
 	$(BIN)/ruff check .
 	@$(MAKE) --no-print-directory typecheck
-	$(BIN)/pytest tests/acceptance tests/integration
-	$(BIN)/pytest tests/unit tests/spec --cov --cov-report=
+	@# two pytest sessions side by side (the integration tests mostly wait on subprocesses and
+	@# leave a core idle); each has its own temporary folder; the unit and spec output follows
+	@tmp=$$(mktemp -d); \
+	$(BIN)/pytest $(UNIT_TESTS) --basetemp=$$tmp/unit --cov --cov-report= > $$tmp/unit.log 2>&1 & unit=$$!; \
+	$(BIN)/pytest $(INTEGRATION_TESTS) --basetemp=$$tmp/integration; integration=$$?; \
+	wait $$unit; unit=$$?; \
+	echo "==> $(UNIT_TESTS)"; cat $$tmp/unit.log; rm -rf $$tmp; \
+	test $$integration -eq 0 && test $$unit -eq 0
 	@$(BIN)/python scripts/coverage-total.py
 
 test-unit: setup
