@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from core.home import Home
 
@@ -22,6 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 # Tests drop a file and ingest it at once: landing files count as settled (the settle interval
 # itself is tested with explicit settings). Subprocesses (the CLI, Airflow) inherit this.
 os.environ.setdefault("SAMMEN_SETTLE_SECONDS", "0")
+# `make test` runs the unit session beside the integration session: property tests must not fail
+# on time (hypothesis's per-example deadline, its too-slow health check) when a core is busy.
+settings.register_profile("sammen", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sammen")
 DEMO_PERSONS = int(os.environ.get("SAMMEN_TEST_PERSONS", "400"))
 
 
