@@ -9,6 +9,7 @@ PERSONS ?= 2000
 SEED ?= 7
 INTEGRATION_TESTS ?= tests/acceptance tests/integration
 UNIT_TESTS ?= tests/unit tests/spec
+TEST_WORKERS ?= 2
 
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
@@ -42,11 +43,14 @@ test: setup system-deps
 	@bash scripts/ensure-services.sh
 	$(BIN)/ruff check .
 	@$(MAKE) --no-print-directory typecheck
-	@# two pytest sessions side by side (the integration tests mostly wait on subprocesses and
-	@# leave a core idle); each has its own temporary folder; the unit and spec output follows
+	@# two pytest sessions side by side: unit and spec (with coverage) in one process, acceptance
+	@# and integration on $(TEST_WORKERS) pytest-xdist workers, a test file per worker at a time
+	@# (--dist loadfile: a module's fixtures are built once); each session has its own temporary
+	@# folder; the unit and spec output follows
 	@tmp=$$(mktemp -d); \
 	$(BIN)/pytest $(UNIT_TESTS) --basetemp=$$tmp/unit --cov --cov-report= > $$tmp/unit.log 2>&1 & unit=$$!; \
-	$(BIN)/pytest $(INTEGRATION_TESTS) --basetemp=$$tmp/integration; integration=$$?; \
+	$(BIN)/pytest $(INTEGRATION_TESTS) --basetemp=$$tmp/integration -n $(TEST_WORKERS) --dist loadfile; \
+	integration=$$?; \
 	wait $$unit; unit=$$?; \
 	echo "==> $(UNIT_TESTS)"; cat $$tmp/unit.log; rm -rf $$tmp; \
 	test $$integration -eq 0 && test $$unit -eq 0

@@ -40,6 +40,8 @@ _CHUNK = 64 * 1024 * 1024
 COMMAND_MARK = "### bench runs: "
 # sammen's progress lines ("<== dbt build, full ... done in 12.3 s"): where a stage's time went
 _DONE = re.compile(r"^<== (.+) done in ([0-9.]+) s$", re.M)
+# and the byte-level erasure of a withdrawal applied that night (transform.build.complete_erasure)
+_REWRITTEN = re.compile(r"^(warehouse rewritten) without erased rows in ([0-9.]+) s$", re.M)
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,9 @@ def run_scale(root: Path, scale: str, progress=print) -> tuple[list[Measure], di
 def _parts(log: Path) -> tuple[tuple[str, float], ...]:
     """The progress timings printed by the last command in the log (outermost stages only)."""
     output = log.read_text(encoding="utf-8").rsplit(COMMAND_MARK, 1)[-1]
-    return tuple((name, float(seconds)) for name, seconds in _DONE.findall(output))
+    found = [(match.start(), match.group(1), float(match.group(2)))
+             for pattern in (_DONE, _REWRITTEN) for match in pattern.finditer(output)]
+    return tuple((name, seconds) for _, name, seconds in sorted(found))
 
 
 def _reference_rows(log: Path) -> int:

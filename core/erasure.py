@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -70,23 +72,26 @@ def remove_leftovers(warehouse: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def complete_pending(warehouse: Path) -> float | None:
+def complete_pending(warehouse: Path, config: Mapping[str, Any] | None = None) -> float | None:
     """Rewrite the warehouse into a fresh file when an erasure is pending; return the seconds
-    the rewrite took, or None when nothing was pending. The caller holds the writer lock."""
+    the rewrite took, or None when nothing was pending. The caller holds the writer lock.
+    `config`: the DuckDB configuration of the copy (`core.database.duckdb_config`: its memory
+    limit and spill folder; a copy of a national warehouse otherwise takes DuckDB's default,
+    80% of the machine's memory)."""
     remove_leftovers(warehouse)
     if not is_pending(warehouse):
         return None
     started = time.perf_counter()
-    rewrite(warehouse)
+    rewrite(warehouse, config)
     return time.perf_counter() - started
 
 
-def rewrite(warehouse: Path) -> None:
+def rewrite(warehouse: Path, config: Mapping[str, Any] | None = None) -> None:
     """Copy the live contents of `warehouse` into a fresh file and swap it in atomically."""
     fresh = fresh_path(warehouse)
     # The source is opened under its own name: dbt's views name their catalog (sammen.staging.x)
     # and are bound again in the copy while the source is attached.
-    with duckdb.connect(str(warehouse)) as con:
+    with duckdb.connect(str(warehouse), config=dict(config or {})) as con:
         con.execute(f"attach {sql.literal(fresh)} as {_FRESH_CATALOG}")  # ATTACH takes no parameter
         con.execute(f"copy from database {sql.ident(_catalog(con))} to {_FRESH_CATALOG}")
         con.execute(f"update {_FRESH_CATALOG}.ledger.erasures set completed_at = current_timestamp "

@@ -73,7 +73,14 @@ from ingestion.files import (
 )
 from ingestion.purge import purge_restricted, restrict, restricted_folder
 from ingestion.report import FileOutcome, IngestReport
-from ingestion.resolve import WITHDRAWALS, erasable_with, erase_withdrawn, resolve
+from ingestion.resolve import (
+    WITHDRAWALS,
+    erasable_with,
+    erase_left_out,
+    kept_at_load,
+    resolve,
+    withdrawn_keys_sql,
+)
 
 REASON_DETAILS = 20
 
@@ -408,25 +415,31 @@ def _record_loaded(
         # raw rows carry their `_row_number`: their storage order is free, and DuckDB appends
         # faster when it need not keep it
         con.execute("set preserve_insertion_order = false")
+        # rows of persons withdrawn earlier never reach the warehouse file (`kept_at_load`)
+        kept = kept_at_load(name.dataset) if erasable else "true"
         try:
             inserted = scalar(con,
-                f"insert into raw.{name.dataset} select {columns}, ?, _row_number from {CHECK_TABLE} where not _bad",
+                f"insert into raw.{name.dataset} select {columns}, ?, _row_number from {CHECK_TABLE} "
+                f"where not _bad and {kept}",
                 [file_id],
             )
         finally:
             con.execute("reset preserve_insertion_order")
         con.execute(
             f"""insert into ledger.quarantine select ?, ?, row_number, column_name, rule, check_kind,
-                description, 'load', _person_key from {QUARANTINE_TABLE}""",
+                description, 'load', _person_key from {QUARANTINE_TABLE}
+                where {'true' if kept == 'true' else f"_person_key is null or _person_key not in ({withdrawn_keys_sql()})"}""",
             [file_id, name.dataset],
         )
         _insert_file_row(con, file_id, file, facts, name, "loaded", (evaluation.rows_read, inserted, 0),
                          None, run_id, str(target.relative_to(home.root)), evaluation)
         loaded = inserted
-        if erasable:
-            # rows of persons withdrawn earlier are erased before this transaction ends, exactly
-            # as resolution erases them (see `erase_withdrawn`)
-            erase_withdrawn(con, erasable)
+        if kept != "true":
+            # what the left-out rows would have erased goes now, exactly as resolution erases it
+            # (`erase_left_out`: nothing to do when the file held no row of a withdrawn person);
+            # rows of a person withdrawn by a list loaded in this run go at its resolution
+            erase_left_out(con, name.dataset, file_id,
+                           f"select * from {CHECK_TABLE} where not _bad and not ({kept})")
             loaded = scalar(con, f"select count(*) from raw.{name.dataset} where _file_id = ?", [file_id])
         quarantined = scalar(con,
             "select count(distinct row_number) from ledger.quarantine where file_id = ?", [file_id]

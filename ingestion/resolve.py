@@ -83,7 +83,7 @@ def resolve(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Resolution
     referencing = {dataset for dataset, _, _ in REFERENCES}
     for dataset, contract in CONTRACTS.items():
         if dataset not in referencing:
-            rows = _supersede_sql(dataset, contract, by_key=dataset not in whole)
+            rows = _supersede_sql(dataset, contract, by_key=dataset not in whole, single_file=_single(inputs, dataset))
             _write_resolved(con, dataset, contract, rows, result, _mode(dataset, stale, whole))
     for dataset, column, target in REFERENCES:
         contract = CONTRACTS[dataset]
@@ -91,7 +91,7 @@ def resolve(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Resolution
         if mode:
             _forget_reference_quarantine(con, dataset, contract, mode)
             con.execute(f"create or replace temp table _cur as "
-                        f"{_supersede_sql(dataset, contract, by_key=mode == 'keys')}")
+                        f"{_supersede_sql(dataset, contract, by_key=mode == 'keys', single_file=_single(inputs, dataset))}")
             _check_reference(con, dataset, column, target)
             _write_resolved(con, dataset, contract, "select * from _cur", result, mode)
             con.execute("drop table _cur")
@@ -110,6 +110,11 @@ def resolve(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Resolution
                     [[dataset, _signature(dataset, inputs)] for dataset in CONTRACTS])
     result.rebuilt, result.rebuilt_whole = sorted(stale), sorted(whole)
     return result
+
+
+def _single(inputs: dict[str, str], dataset: str) -> bool:
+    """Whether `dataset` has exactly one loaded file (`_inputs`: `<files>:<highest id>`)."""
+    return inputs[dataset].split(":")[0] == "1"
 
 
 def _mode(dataset: str, stale: set[str], whole: set[str]) -> str | None:
@@ -292,6 +297,54 @@ def erase_withdrawn(con: duckdb.DuckDBPyConnection, datasets: set[str] | None = 
     erasure.mark_pending(con, erased)
 
 
+def kept_at_load(dataset: str) -> str:
+    """The SQL condition a loaded row of `dataset` must meet to reach raw.*: not a withdrawn
+    person's. A file loaded after a withdrawal never writes that person's rows into the warehouse
+    file (they are left out of the insert, so no freed block can hold them and no rewrite is
+    needed for them, `core.erasure`); `erase_left_out` then removes what they superseded,
+    as `erase_withdrawn` does (`erase_left_out`). Follow-ups carry no person: they go with their plan."""
+    if dataset == WITHDRAWALS or not _has_person(CONTRACTS[dataset]):
+        return "true"
+    return f"person_key not in ({withdrawn_keys_sql()})"
+
+
+def erase_left_out(con: duckdb.DuckDBPyConnection, dataset: str, file_id: int, left_out: str) -> None:
+    """What a loaded file's rows of withdrawn persons (`left_out`, a query of them; `kept_at_load`
+    kept them out of raw.*) would have erased had they been loaded and then erased as
+    `erase_withdrawn` does: the rows of their keys (or attendance sessions) from files earlier in
+    delivery order than file `file_id` (superseded for good, whoever they belong to), and the
+    follow-ups already loaded of their plans. Nothing to do, and nothing read of raw.*, when the
+    file held no such row (the usual night). Records an erasure pending only when a withdrawn
+    person's row, or a follow-up of their plan, is deleted (their bytes stay in the file)."""
+    contract = CONTRACTS[dataset]
+    replaced_per = getattr(contract, "replaced_per", None)
+    group = list(contract.natural_key) or ([replaced_per] if replaced_per else [])
+    if not group:
+        return
+    columns = ", ".join(group)
+    con.execute(f"create or replace temp table _left_out as select distinct {columns} from ({left_out})")
+    if not scalar(con, "select count(*) from _left_out"):
+        con.execute("drop table _left_out")
+        return
+    position = f"(select position from ({delivery_sql()}) where file_id = {int(file_id)})"
+    con.execute(f"""create or replace temp table _superseded_at_load as
+        select x._file_id, x._row_number, x.person_key from raw.{dataset} x
+        join ({delivery_sql()}) d on d.file_id = x._file_id
+        join _left_out w using ({columns})
+        where d.position < {position}""")
+    erased = scalar(con, f"select count(*) from _superseded_at_load where person_key in ({withdrawn_keys_sql()})")
+    _deleted(con, f"""delete from raw.{dataset} r using _superseded_at_load dead
+        where r._file_id = dead._file_id and r._row_number = dead._row_number""")
+    con.execute("drop table _superseded_at_load")
+    for source, column, target in REFERENCES:
+        if target == dataset and not _has_person(CONTRACTS[source]) and len(group) == 1:
+            # follow-ups carry no person: they were the person's through the plan left out
+            erased += _deleted(con, f"""delete from raw.{source} where {column} in (select {group[0]} from _left_out)
+                and {column} not in (select {group[0]} from raw.{target} where {group[0]} is not null)""")
+    con.execute("drop table _left_out")
+    erasure.mark_pending(con, erased)
+
+
 def _deleted(con: duckdb.DuckDBPyConnection, delete_sql: str) -> int:
     """Run a DELETE; return how many rows it deleted."""
     return scalar(con, delete_sql)
@@ -314,12 +367,19 @@ def _has_person(contract: type[DatasetContract]) -> bool:
     return any(spec.name == "person_key" for spec in contract.columns())
 
 
-def _supersede_sql(dataset: str, contract: type[DatasetContract], *, by_key: bool = False) -> str:
-    """The current rows of raw.<dataset>; `by_key`: of its touched keys only."""
+def _supersede_sql(dataset: str, contract: type[DatasetContract], *, by_key: bool = False,
+                   single_file: bool = False) -> str:
+    """The current rows of raw.<dataset>; `by_key`: of its touched keys only. `single_file`: the
+    dataset has one loaded file (a first delivery): a natural key is on one loaded row of a file
+    at most (extracts.md: a key repeated in one file quarantines all its rows), so every row is
+    its key's latest and no window over the whole history is needed; an attendance session's
+    rows all come from that file. Not for the withdrawal list, whose repeated rows are loaded."""
     rows = f"select r.*, d.position from raw.{dataset} r join _delivery d on d.file_id = r._file_id"
     if by_key:
         rows += f" where r.{_group(contract)} in (select k from {_touched(dataset)})"
     replaced_per = getattr(contract, "replaced_per", None)
+    if single_file and dataset != WITHDRAWALS and (contract.natural_key or replaced_per):
+        return f"select * from ({rows}) where deleted is not true" if contract.natural_key else rows
     if contract.natural_key:
         key = ", ".join(contract.natural_key)
         latest = (f"select * from ({rows}) qualify row_number() over "

@@ -113,7 +113,7 @@ def publish(home: Home, settings: Settings, progress: Progress, *, target: str =
     threshold = settings.disclosure_threshold
     with writer_lock(home):
         raw, run_id, cutoff = _read_warehouse(home, settings, target)
-        with duckdb.connect(str(home.warehouse)) as connection:
+        with connect(home, settings, stage="publish", ordered=True) as connection:
             releases.ensure(connection)
             guard = releases.guard_on()
             digest = releases.input_sha256(raw, cutoff, threshold, guard)

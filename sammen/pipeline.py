@@ -70,7 +70,7 @@ def run(home: Home, settings: Settings, progress: Progress) -> RunResult:
             finally:
                 # last (no later write leaves a freed block), and even when publishing fails: a
                 # failing publish must not keep a withdrawn person's bytes in the warehouse
-                complete_erasure(home, progress)
+                complete_erasure(home, progress, settings)
         except BaseException:
             with contextlib.suppress(Exception):  # the stage's error is the one to report
                 runs.finish(home, run_id, "error", {})

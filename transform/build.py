@@ -36,6 +36,7 @@ from core import erasure
 from core.database import (
     connect,
     dbt_environment,
+    duckdb_config,
     one,
     out_of_memory_message,
     scalar,
@@ -147,7 +148,7 @@ def build(
         if target == "duckdb":
             martsdb.write_marts_db(home, marts)  # the evaluators' marts-only database (sammen query)
             if erase:  # `sammen run` erases after publishing, so no later write frees a block
-                complete_erasure(home, progress)
+                complete_erasure(home, progress, settings)
     kinds = [str(node.node.resource_type) for node in nodes]  # type: ignore[attr-defined]
     return BuildResult(
         target=target,
@@ -171,11 +172,13 @@ def _drop_leftover_relations(warehouse: Path) -> None:
                 connection.execute(f"drop {kind} if exists {sql.ident(schema, name)}")
 
 
-def complete_erasure(home: Home, progress: Progress) -> None:
-    """Rewrite the warehouse into a fresh file if a withdrawal was applied (`core.erasure`).
-    Run last among a night's writes: a later write (the release ledger) leaves freed blocks, which
-    hold none of the erased rows but make the byte-level guarantee harder to check."""
-    seconds = erasure.complete_pending(home.warehouse)
+def complete_erasure(home: Home, progress: Progress, settings: Settings | None = None) -> None:
+    """Rewrite the warehouse into a fresh file if a withdrawal was applied (`core.erasure`), with
+    the bounded memory and spill folder of every stage. Run last among a night's writes: a later
+    write (the release ledger) leaves freed blocks, which hold none of the erased rows but make the
+    byte-level guarantee harder to check."""
+    with spill_folder(home, "erasure") as spill:
+        seconds = erasure.complete_pending(home.warehouse, duckdb_config(settings or Settings(), spill))
     if seconds is not None:
         progress.say(f"warehouse rewritten without erased rows in {seconds:.1f} s")
 

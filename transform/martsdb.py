@@ -25,8 +25,9 @@ import duckdb
 
 from contracts import sql
 from core.atomic import fsync
+from core.database import duckdb_config, spill_folder
 from core.home import Home
-from core.settings import DBT_PROJECT_DIR
+from core.settings import DBT_PROJECT_DIR, Settings
 
 
 def public_marts(project: Path = DBT_PROJECT_DIR) -> list[str]:
@@ -43,7 +44,9 @@ def write_marts_db(home: Home, marts: list[str] | None = None) -> list[str]:
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
-    with duckdb.connect(str(partial)) as connection:
+    # the copy takes the stages' bounded memory and spill folder (at national scale ~11 M rows)
+    with spill_folder(home, "marts db") as spill, \
+            duckdb.connect(str(partial), config=duckdb_config(Settings(), spill, ordered=True)) as connection:
         connection.execute(f"attach {sql.literal(home.warehouse)} as warehouse (read_only)")  # ATTACH takes no parameter
         tables = _present(connection, public_marts() if marts is None else marts)
         for table in tables:

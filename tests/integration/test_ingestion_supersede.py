@@ -162,3 +162,35 @@ def test_an_applied_withdrawal_leaves_an_erasure_pending_until_the_file_is_rewri
     assert erasure.complete_pending(home.warehouse) is not None
     assert not erasure.is_pending(home.warehouse)
     assert hidden_rows(home.warehouse) == []
+
+
+def test_rows_of_a_person_withdrawn_earlier_never_reach_the_warehouse_file(tmp_path):
+    from helpers.erasure import Person, residue
+
+    from core import erasure
+
+    # GIVEN a withdrawal applied (and its erasure completed) and another person's admission
+    home = new_home(tmp_path)
+    gone, other, new = key(1), key(2), key(3)
+    deliver(home, "admissions__20250301.csv", csv_text(rows("admissions", {"admission_id": "ADM-OTHER-KEY-0001",
+                                                                           "person_key": other})))
+    deliver(home, "consent_withdrawals__20250301.csv", csv_text(rows("consent_withdrawals", {"person_key": gone})))
+    run(home)
+    erasure.complete_pending(home.warehouse)
+    assert not erasure.is_pending(home.warehouse)
+    # WHEN a later file holds a new row of the withdrawn person, the other person's admission now
+    # given to the withdrawn person (it supersedes the other's row), and a row of a third person
+    deliver(home, "admissions__20250310.csv", csv_text(rows(
+        "admissions", {"admission_id": "ADM-WITHDRAWN-ONLY-0002", "person_key": gone},
+        {"admission_id": "ADM-OTHER-KEY-0001", "person_key": gone},
+        {"admission_id": "ADM-THIRD-0003", "person_key": new})))
+    report = run(home)
+    # THEN the withdrawn person's rows were left out before anything was written: no erasure is
+    # pending (no rewrite needed), and no byte of theirs is in any file but the withdrawal list's
+    assert not erasure.is_pending(home.warehouse)
+    assert residue(home.root, [Person(gone, {"admission_id": frozenset({"ADM-WITHDRAWN-ONLY-0002"})})]) == []
+    # AND the row they superseded is gone for good, as a resolution after loading them gives
+    assert query(home, "select admission_id, person_key from raw.admissions order by 1") == [("ADM-THIRD-0003", new)]
+    assert query(home, "select admission_id from resolved.admissions") == [("ADM-THIRD-0003",)]
+    (loaded,) = report.files
+    assert (loaded.rows_loaded, loaded.reason) == (1, "2 row(s) of withdrawn persons dropped")

@@ -22,7 +22,7 @@ UV = Path(sys.executable).with_name("uv")
 # What the source tree has that is no part of the package (and large).
 NOT_SOURCE = shutil.ignore_patterns(".venv", "var", "build", "dist", "*.egg-info", ".git", "target", "logs",
                                     "tests", "docs", "__pycache__", ".pytest_cache", ".ruff_cache",
-                                    ".coverage-data")
+                                    ".mypy_cache", ".coverage-data", "test-artifacts")
 
 
 def _packages() -> list[str]:
