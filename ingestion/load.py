@@ -115,6 +115,8 @@ def ingest(
               tempfile.TemporaryDirectory(dir=home.warehouse_dir, prefix=".scratch-") as scratch,
               ThreadPoolExecutor(1, thread_name_prefix="sammen-hash") as hasher):
             landing = scan_landing(home, files)
+            if batch_checks and landing.files:
+                validation.preload()  # GX's import overlaps the files' loading
             _record_refused(con, landing, report, progress)
             for number, file in enumerate(_delivery_order(landing.files)):
                 staging = Path(scratch) / "staged" / str(number)

@@ -27,7 +27,7 @@ from validation.batches import plan_batches
 from validation.docs import write_index
 from validation.ledger import record_checks
 from validation.results import BatchCheckResult
-from validation.runner import GxRunner
+from validation.runner import GxRunner, preload
 from validation.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 log = logging.getLogger(__name__)
@@ -64,4 +64,4 @@ def run_batch_checks(
     return results
 
 
-__all__ = ["BatchCheckResult", "Thresholds", "run_batch_checks"]
+__all__ = ["BatchCheckResult", "Thresholds", "preload", "run_batch_checks"]

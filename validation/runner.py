@@ -19,8 +19,10 @@ verdicts regardless.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,21 @@ log = logging.getLogger(__name__)
 SITE_NAME = "sammen"
 # Expectations whose verdict comes without counts (an empty `result` is normal for them).
 _NO_RESULT_EXPECTED = frozenset({"expect_column_to_exist"})
+
+
+_PRELOAD: list[threading.Thread] = []
+
+
+def preload() -> None:
+    """Start importing Great Expectations in a background thread (once per process). Its import
+    takes seconds of CPU (about a third of a night's ingest at 100,000 persons); ingestion starts
+    it when it has files to load, so the import overlaps DuckDB's reading, which runs without the
+    GIL. `_context` imports it as usual: it waits for this import to finish, or finds it done."""
+    if not _PRELOAD:
+        thread = threading.Thread(target=importlib.import_module, args=("great_expectations",),
+                                  name="sammen-gx-import", daemon=True)
+        _PRELOAD.append(thread)
+        thread.start()
 
 
 class GxRunner:

@@ -87,15 +87,15 @@
 {%- endmacro %}
 
 {#- on-run-end: after a fully successful build, keep the person fingerprints it used, so that the
-    next nightly build can tell which persons' data changed. -#}
+    next nightly build can tell which persons' data changed. The built table is renamed, not
+    copied (1.5 M rows at national scale); the next build creates int_persons_fingerprinted anew. -#}
 {% macro remember_person_fingerprints(results) -%}
     {%- if execute and flags.WHICH in ('build', 'run') -%}
         {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
         {%- set built = results | selectattr('node.name', 'equalto', 'int_persons_fingerprinted') | list -%}
         {%- if failed | length == 0 and built | length == 1 -%}
             drop table if exists {{ previous_fingerprints_relation() }};
-            create table {{ previous_fingerprints_relation() }} as
-            select * from {{ built[0].node.relation_name }};
+            alter table {{ built[0].node.relation_name }} rename to {{ previous_fingerprints_name() }};
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -103,6 +103,10 @@
 {% macro previous_fingerprints_relation() -%}
     {{ api.Relation.create(
         database=target.database, schema='intermediate',
-        identifier='person_fingerprints_at_last_build'
+        identifier=previous_fingerprints_name()
     ) }}
+{%- endmacro %}
+
+{% macro previous_fingerprints_name() -%}
+    person_fingerprints_at_last_build
 {%- endmacro %}

@@ -1,3 +1,7 @@
+{#- A table, not a view: the stays are read by every admission and coherence mart and their
+    intermediate models (about six times a build); computed once per build instead (at national
+    scale 2.8 M admissions, the largest part of a nightly build's admission marts). -#}
+{{ config(materialized='table') }}
 -- Admissions merged into stays (outcomes.md "Psychiatric stays"). Ordered by admitted_at, then
 -- admission_id, an admission joins the current stay when it starts before, or at most 4 hours
 -- after, the latest discharge so far (a transfer); an open admission keeps the stay open, so every

@@ -5,7 +5,7 @@
 -- <= previous cutoff, so the cutoff no longer moves any window, null rule or eligibility; and (2) its person's fingerprint (their data as seen
 -- at the cutoff, and the coverage start) is unchanged.
 {%- set previous = adapter.get_relation(
-    database=target.database, schema='intermediate', identifier='person_fingerprints_at_last_build'
+    database=target.database, schema='intermediate', identifier=previous_fingerprints_name() | trim
 ) if execute else none %}
 {%- set nightly = var('previous_cutoff') and previous is not none %}
 with
