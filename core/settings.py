@@ -67,6 +67,7 @@ ENVIRONMENT: dict[str, str] = {
     "gx_sample_rows": "SAMMEN_GX_SAMPLE_ROWS",
     "gx_docs_runs": "SAMMEN_GX_DOCS_RUNS",
     "board_language": "SAMMEN_BOARD_LANGUAGE",
+    "dbt_unit_tests": "SAMMEN_DBT_UNIT_TESTS",
 }
 
 
@@ -83,6 +84,7 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
                            "query memory limit {value!r} (SAMMEN_QUERY_MEMORY_LIMIT) is not a size such as 2GB or 512MiB"),
     "gx_docs_runs": (lambda v: v >= 1, "the Data Docs keep at least one run (SAMMEN_GX_DOCS_RUNS >= 1)"),
     "board_language": (lambda v: v in ("da", "en"), "SAMMEN_BOARD_LANGUAGE must be da or en, not {value!r}"),
+    "dbt_unit_tests": (lambda v: v in ("once", "always"), "SAMMEN_DBT_UNIT_TESTS must be once or always, not {value!r}"),
 }
 
 
@@ -117,6 +119,9 @@ class Settings(BaseModel):
     gx_sample_rows: int = DEFAULT_GX_SAMPLE_ROWS
     # Great Expectations Data Docs (DIR/docs/gx/): how many runs' results and pages are kept.
     gx_docs_runs: int = DEFAULT_GX_DOCS_RUNS
+    # dbt unit tests in full builds: `once` per project version on this machine (their verdict is
+    # cached, transform.build.UnitTestVerdicts), or `always`
+    dbt_unit_tests: str = "once"
 
     def __init__(self, **values: Any) -> None:
         from_environment = {name: os.environ[variable] for name, variable in ENVIRONMENT.items()

@@ -123,8 +123,10 @@ def test_nightly_build_equals_a_full_build(built, tmp_path):
     assert read_marts(home.warehouse) == read_marts(fresh.warehouse)
 
 
-def test_a_nightly_build_leaves_out_unit_tests_and_the_tests_ingestion_already_ran(tmp_path):
-    # GIVEN a warehouse built in full: dbt ran its unit tests and the staging data tests
+def test_a_nightly_build_leaves_out_unit_tests_and_the_tests_ingestion_already_ran(tmp_path, monkeypatch):
+    # GIVEN a machine that has not run this project version's unit tests (its own cache)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # AND a warehouse built in full: dbt ran its unit tests and the staging data tests
     home = Home.at(tmp_path / "nightly").ensure()
     write_resolved(home.warehouse, ROWS)
     build(home, Settings(), CUTOFF, Progress(quiet=True), exclude=NOT_INDICATORS, docs=False)
@@ -138,6 +140,15 @@ def test_a_nightly_build_leaves_out_unit_tests_and_the_tests_ingestion_already_r
     assert nightly.nightly
     tests = ran_tests(home)
     assert tests["other"] and not tests["unit"] and not tests["staging"]
+    # WHEN another warehouse is built in full on this machine, then with SAMMEN_DBT_UNIT_TESTS=always
+    other = Home.at(tmp_path / "other").ensure()
+    write_resolved(other.warehouse, ROWS)
+    once = build(other, Settings(), CUTOFF, Progress(quiet=True), exclude=NOT_INDICATORS, docs=False)
+    # THEN the unit tests this project version passed here are left out, and `always` runs them
+    assert not ran_tests(other)["unit"] and ran_tests(other)["staging"] and once.unit_tests == 0
+    again = build(other, Settings(dbt_unit_tests="always"), CUTOFF, Progress(quiet=True),
+                  exclude=NOT_INDICATORS, docs=False, full_refresh=True)
+    assert ran_tests(other)["unit"] and again.unit_tests == len(full["unit"])
 
 
 def ran_tests(home: Home) -> dict[str, list[str]]:

@@ -68,9 +68,10 @@ def on_postgres(demo_home: Home, scratch: Home) -> Iterator[str]:
     database = f"sammen_test_h_prod_{uuid.uuid4().hex[:8]}"
     assert _copy_resolved(demo_home.warehouse, scratch.warehouse) == len(CONTRACTS)
     try:
-        result = build(scratch, Settings(), _demo_cutoff(demo_home), Progress(quiet=True),
+        # `always`: the unit tests run even when this project version passed them before here
+        result = build(scratch, Settings(dbt_unit_tests="always"), _demo_cutoff(demo_home), Progress(quiet=True),
                        target="postgres", postgres_database=database)
-        assert result.tests > 0
+        assert result.tests > result.unit_tests > 0
         yield database
     finally:
         postgres.drop_database(database)
