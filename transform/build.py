@@ -277,11 +277,12 @@ def _variables(settings: Settings, cutoff: dt.date) -> dict[str, object]:
 
 
 def project_fingerprint(project: Path) -> str:
-    """A hash of every file of the dbt project that shapes the marts (not target/ or logs/)."""
+    """A hash of every file of the dbt project that shapes the marts (not target/ or logs/, nor
+    the `.user.yml` dbt writes beside profiles.yml on its first run: a random id per checkout)."""
     digest = hashlib.sha256()
     for path in sorted(project.rglob("*")):
         relative = path.relative_to(project)
-        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
+        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages", ".user.yml"):
             digest.update(str(relative).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

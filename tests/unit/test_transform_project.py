@@ -60,6 +60,8 @@ def test_project_fingerprint_changes_with_any_project_file(tmp_path):
     (tmp_path / "target").mkdir()
     (tmp_path / "target" / "run_results.json").write_text("{}")
     assert project_fingerprint(tmp_path) == before  # dbt's own output does not count
+    (tmp_path / ".user.yml").write_text("id: 5f1c0b7e\n")
+    assert project_fingerprint(tmp_path) == before  # nor the random id dbt writes on its first run
     model.write_text("select 2")
     assert project_fingerprint(tmp_path) != before
 
