@@ -305,7 +305,9 @@ def kept_at_load(dataset: str) -> str:
     as `erase_withdrawn` does (`erase_left_out`). Follow-ups carry no person: they go with their plan."""
     if dataset == WITHDRAWALS or not _has_person(CONTRACTS[dataset]):
         return "true"
-    return f"person_key not in ({withdrawn_keys_sql()})"
+    # a row without a person (attendance of someone not enrolled) is nobody's withdrawal: `not in`
+    # alone would be null for it, and leave it out
+    return f"(person_key is null or person_key not in ({withdrawn_keys_sql()}))"
 
 
 def erase_left_out(con: duckdb.DuckDBPyConnection, dataset: str, file_id: int, left_out: str) -> None:

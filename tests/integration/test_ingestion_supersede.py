@@ -194,3 +194,22 @@ def test_rows_of_a_person_withdrawn_earlier_never_reach_the_warehouse_file(tmp_p
     assert query(home, "select admission_id from resolved.admissions") == [("ADM-THIRD-0003",)]
     (loaded,) = report.files
     assert (loaded.rows_loaded, loaded.reason) == (1, "2 row(s) of withdrawn persons dropped")
+
+
+def test_attendance_without_a_person_is_loaded_beside_a_withdrawn_persons_left_out(tmp_path):
+    # GIVEN a withdrawal applied
+    home = new_home(tmp_path)
+    gone, kept = key(1), key(2)
+    deliver(home, "consent_withdrawals__20250301.csv", csv_text(rows("consent_withdrawals", {"person_key": gone})))
+    deliver(home, "sessions__20250301.csv", csv_text(rows("sessions")))
+    run(home)
+    # WHEN attendance arrives: the withdrawn person, an enrolled person, and a neighbour without a
+    # person_key (extracts.md: null for attendees who are not enrolled)
+    deliver(home, "attendance__20250302.csv", csv_text(rows(
+        "attendance", {"person_key": gone}, {"person_key": kept}, {"person_key": "", "role": "volunteer"})))
+    report = run(home)
+    # THEN only the withdrawn person's row is left out; the anonymous one is loaded and resolved
+    (loaded,) = report.files
+    assert (loaded.rows_loaded, loaded.reason) == (2, "1 row(s) of withdrawn persons dropped")
+    assert sorted(query(home, "select person_key is null, person_key = ? from resolved.attendance", [kept]),
+                  key=str) == [(False, True), (True, None)]
