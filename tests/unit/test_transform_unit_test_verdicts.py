@@ -29,6 +29,10 @@ def test_a_verdict_is_kept_per_target_and_vars_but_not_per_cutoff(tmp_path, monk
     assert UnitTestVerdicts("duckdb", variables | {"cutoff": "2026-01-31"}).passed()
     assert not UnitTestVerdicts("postgres", variables).passed()
     assert not UnitTestVerdicts("duckdb", variables | {"region_coverage_start": "2020-01-01"}).passed()
+    # AND a build that left models out (and so their unit tests) vouches for no other build
+    UnitTestVerdicts("duckdb", variables, ("path:models/marts/indicators",)).remember()
+    assert UnitTestVerdicts("duckdb", variables, ("path:models/marts/indicators",)).passed()
+    assert not UnitTestVerdicts("duckdb", variables, ("path:models/marts/enrolments",)).passed()
     # AND the cache holds a key, nothing of the data
-    (entry,) = (tmp_path / "sammen" / "dbt-unit-tests").iterdir()
-    assert len(entry.name) == 64 and entry.read_text() == "passed\n"
+    entries = list((tmp_path / "sammen" / "dbt-unit-tests").iterdir())
+    assert len(entries) == 2 and all(len(e.name) == 64 and e.read_text() == "passed\n" for e in entries)
