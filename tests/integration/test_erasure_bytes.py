@@ -150,9 +150,9 @@ def test_withdrawal_survives_a_kill_during_dbt_build_and_the_recovery_run_erases
     withdraw(home, person.key)
     log = home.warehouse_dir / "dbt_logs" / "dbt.log"
     seen = log.stat().st_size
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # dbt.log at DEBUG: its statements tell when the swap committed
         [*sammen_command(), "run", "--home", str(home.root), "--cutoff", "2025-12-31"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV | {"DBT_LOG_LEVEL_FILE": "debug"})
     deadline = time.monotonic() + 600
     while process.poll() is None and time.monotonic() < deadline and not _swapped_a_mart(log, seen):
         time.sleep(0.01)
