@@ -196,10 +196,10 @@ def build(
                 exported = postgres.export_marts(database, home.marts)
             else:
                 marts = export.mart_models(paths.target / "manifest.json")
-                exported = export.export_marts(home.warehouse, home.marts, marts)
+                exported = export.export_marts(home.warehouse, home.marts, marts, settings)
             progress.say(f"exported {len(exported)} marts to {home.marts}")
         if target == "duckdb":
-            martsdb.write_marts_db(home, marts)  # the evaluators' marts-only database (sammen query)
+            martsdb.write_marts_db(home, marts, settings)  # the evaluators' marts-only database (sammen query)
             if erase:  # `sammen run` erases after publishing, so no later write frees a block
                 complete_erasure(home, progress, settings)
     kinds = [str(node.node.resource_type) for node in nodes]  # type: ignore[attr-defined]

@@ -58,14 +58,16 @@ def mart_models(manifest: Path) -> list[str]:
     )
 
 
-def export_marts(warehouse: Path, destination: Path, marts: Iterable[str]) -> list[Path]:
+def export_marts(warehouse: Path, destination: Path, marts: Iterable[str],
+                 settings: Settings | None = None) -> list[Path]:
     """Write each of `marts` present as a table in schema `marts` as Parquet into a fresh folder,
-    then swap it in for `destination`; return the files as they lie in `destination`."""
+    then swap it in for `destination`; return the files as they lie in `destination`.
+    `settings`: the build's (its memory limit and threads); the environment's when not given."""
 
     def write(staging: Path) -> list[str]:
         names = []
         # bounded memory like every sammen connection (core.database); COPY streams, no spill
-        with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(Settings(), None)) as connection:
+        with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(settings or Settings(), None)) as connection:
             for table in _present(connection, marts):
                 path = staging / parquet_name(table)
                 connection.execute(

@@ -35,18 +35,19 @@ def public_marts(project: Path = DBT_PROJECT_DIR) -> list[str]:
     return sorted(path.stem for path in (project / "models" / "marts").rglob("*.sql"))
 
 
-def write_marts_db(home: Home, marts: list[str] | None = None) -> list[str]:
+def write_marts_db(home: Home, marts: list[str] | None = None, settings: Settings | None = None) -> list[str]:
     """Copy the public marts present in the warehouse into a new `home.marts_db`; return their
     names. `marts`: the build's mart models (from dbt's manifest, as the Parquet export uses);
-    without it, the project's `models/marts/` models. The caller holds the writer lock (the
-    warehouse is only read here)."""
+    without it, the project's `models/marts/` models. `settings`: the build's (memory limit,
+    threads); the environment's when not given. The caller holds the writer lock (the warehouse
+    is only read here)."""
     target = home.marts_db
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     # the copy takes the stages' bounded memory and spill folder (at national scale ~11 M rows)
     with spill_folder(home, "marts db") as spill, \
-            duckdb.connect(str(partial), config=duckdb_config(Settings(), spill, ordered=True)) as connection:
+            duckdb.connect(str(partial), config=duckdb_config(settings or Settings(), spill, ordered=True)) as connection:
         connection.execute(f"attach {sql.literal(home.warehouse)} as warehouse (read_only)")  # ATTACH takes no parameter
         tables = _present(connection, public_marts() if marts is None else marts)
         for table in tables:

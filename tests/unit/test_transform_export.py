@@ -219,3 +219,26 @@ def test_the_indicators_before_disclosure_control_never_share_a_published_files_
     assert pq.read_table(written).num_rows == 2
     published = set(DECLARED)
     assert not {path.name for path in home.marts.iterdir()} & published
+
+
+def test_the_builds_settings_bound_the_export_and_the_marts_db(home, monkeypatch):
+    # GIVEN a warehouse with a mart, and a build's settings that differ from the environment's
+    from core.settings import Settings
+    from transform import export, martsdb
+
+    _marts_warehouse(home, {"cohort": 3})
+    settings = Settings(duckdb_memory_limit="123MiB", duckdb_threads=1)
+    opened: list[dict] = []
+    real_connect = duckdb.connect
+
+    def recording_connect(*args, **kwargs):  # the real connection, its configuration noted
+        opened.append(dict(kwargs.get("config") or {}))
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", recording_connect)
+    # WHEN the marts are exported and copied into the marts-only database with them
+    export.export_marts(home.warehouse, home.marts, ["cohort"], settings)
+    martsdb.write_marts_db(home, ["cohort"], settings)
+    # THEN both connections ran with the build's memory limit and threads, not the environment's
+    assert [(c.get("memory_limit"), c.get("threads")) for c in opened] == [("123MiB", 1)] * 2
+    assert (home.marts / "cohort.parquet").exists() and home.marts_db.exists()
