@@ -31,6 +31,7 @@ _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
 # DuckDB's memory ceiling by default: half the machine's memory, at most 6 GiB, so that Python,
 # Great Expectations, dbt and Airflow keep room beside it (a stage peaks at about 1.3x the limit).
 DEFAULT_MEMORY_LIMIT_CAP = 6 * 1024**3
+REWRITE_MEMORY_FLOOR = 256 * 1024**2  # Settings.rewrite_memory_limit
 # Great Expectations validates pandas frames: above this many rows a contract or distribution
 # batch is a reservoir sample drawn in DuckDB (validation.batches), so memory stays bounded.
 DEFAULT_GX_SAMPLE_ROWS = 100_000
@@ -143,6 +144,16 @@ class Settings(BaseModel):
     def query_memory_bytes(self) -> int:
         """`query_memory_limit` in bytes (e.g. "2GB", "512MiB")."""
         return _bytes(self.query_memory_limit)
+
+    @property
+    def rewrite_memory_limit(self) -> str:
+        """DuckDB `memory_limit` of the warehouse's rewrite after an erasure (`core.erasure`): half
+        the stages' limit (at least 256 MiB, never above it). The copy streams table by table and
+        needs little: at 1,500,000 persons it took 72 s with 3 GiB and 79 s with 6 GiB (peak RSS
+        3.3 and 6.3 GiB), and it runs in a process that may still hold what the build's DuckDB
+        freed (`sammen transform` peaked at 8.1 GiB with the whole limit, docs/benchmarks.md)."""
+        limit = _bytes(self.duckdb_memory_limit)
+        return f"{min(limit, max(limit // 2, REWRITE_MEMORY_FLOOR)) // 2**20}MiB"
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with the non-None values of `changes` applied (validated again)."""

@@ -228,11 +228,14 @@ def _drop_leftover_relations(warehouse: Path) -> None:
 
 def complete_erasure(home: Home, progress: Progress, settings: Settings | None = None) -> None:
     """Rewrite the warehouse into a fresh file if a withdrawal was applied (`core.erasure`), with
-    the bounded memory and spill folder of every stage. Run last among a night's writes: a later
+    the threads and spill folder of every stage and half their memory limit
+    (`Settings.rewrite_memory_limit`). Run last among a night's writes: a later
     write (the release ledger) leaves freed blocks, which hold none of the erased rows but make the
     byte-level guarantee harder to check."""
+    settings = settings or Settings()
     with spill_folder(home, "erasure") as spill:
-        seconds = erasure.complete_pending(home.warehouse, duckdb_config(settings or Settings(), spill))
+        config = duckdb_config(settings, spill) | {"memory_limit": settings.rewrite_memory_limit}
+        seconds = erasure.complete_pending(home.warehouse, config)
     if seconds is not None:
         progress.say(f"warehouse rewritten without erased rows in {seconds:.1f} s")
 

@@ -76,3 +76,40 @@ def test_one_and_scalar_read_the_single_row_and_refuse_a_query_without_one(home:
         # GIVEN a query that returns no row WHEN read THEN an error naming the statement's kind
         with pytest.raises(LookupError, match="returned no row: select"):
             scalar(connection, "select n from t where n > 10")
+
+
+@pytest.mark.parametrize(("limit", "rewrite"), [("6GiB", "3072MiB"), ("6144MiB", "3072MiB"), ("1GB", "476MiB"),
+                                                ("400MiB", "256MiB"), ("100MiB", "100MiB")])
+def test_the_rewrite_after_an_erasure_takes_half_the_memory_limit(limit: str, rewrite: str):
+    # GIVEN the stages' memory limit WHEN the rewrite's is derived THEN it is half of it, at least
+    # 256 MiB and never above the stages' own
+    assert Settings(duckdb_memory_limit=limit).rewrite_memory_limit == rewrite
+
+
+def test_the_rewrite_of_a_warehouse_runs_with_its_own_limit(home: Home, monkeypatch):
+    # GIVEN a warehouse with an erasure pending, and the connections DuckDB opens, noted
+    import duckdb
+
+    from core import erasure
+    from core.progress import Progress
+    from transform.build import complete_erasure
+
+    with duckdb.connect(str(home.warehouse)) as connection:
+        connection.execute("create schema ledger")
+        connection.execute(erasure.ERASURES_DDL)
+        connection.execute("insert into ledger.erasures values (current_timestamp, 1, null)")
+    opened: list[dict] = []
+    real_connect = duckdb.connect
+
+    def recording_connect(*args, **kwargs):  # the real connection, its configuration noted
+        opened.append(dict(kwargs.get("config") or {}))
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", recording_connect)
+    # WHEN the erasure is completed under a 2 GiB stage limit
+    complete_erasure(home, Progress(quiet=True), Settings(duckdb_memory_limit="2GiB", duckdb_threads=1))
+    # THEN the copy ran with half of it (and the stage's threads), and nothing is pending any more
+    assert [c["memory_limit"] for c in opened if c] == ["1024MiB"]
+    assert [c["threads"] for c in opened if c] == [1]
+    monkeypatch.undo()
+    assert not erasure.is_pending(home.warehouse)
