@@ -186,3 +186,17 @@ def _demo_person(rng, number, start, days, sessions, out) -> None:  # noqa: ANN0
             "role": rng.choice(["participant", "participant", "volunteer"]),
             "arrived_with": rng.choice(["own", "staff", None]),
         })
+
+
+def record_connections(monkeypatch) -> list[dict]:
+    """Note the configuration of every DuckDB connection opened from now on (the real connection
+    is opened); returns the list the configurations are appended to."""
+    opened: list[dict] = []
+    real_connect = duckdb.connect
+
+    def recording_connect(*args, **kwargs):
+        opened.append(dict(kwargs.get("config") or {}))
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", recording_connect)
+    return opened

@@ -89,6 +89,7 @@ def test_the_rewrite_after_an_erasure_takes_half_the_memory_limit(limit: str, re
 def test_the_rewrite_of_a_warehouse_runs_with_its_own_limit(home: Home, monkeypatch):
     # GIVEN a warehouse with an erasure pending, and the connections DuckDB opens, noted
     import duckdb
+    from helpers.warehouse import record_connections
 
     from core import erasure
     from core.progress import Progress
@@ -98,14 +99,7 @@ def test_the_rewrite_of_a_warehouse_runs_with_its_own_limit(home: Home, monkeypa
         connection.execute("create schema ledger")
         connection.execute(erasure.ERASURES_DDL)
         connection.execute("insert into ledger.erasures values (current_timestamp, 1, null)")
-    opened: list[dict] = []
-    real_connect = duckdb.connect
-
-    def recording_connect(*args, **kwargs):  # the real connection, its configuration noted
-        opened.append(dict(kwargs.get("config") or {}))
-        return real_connect(*args, **kwargs)
-
-    monkeypatch.setattr(duckdb, "connect", recording_connect)
+    opened = record_connections(monkeypatch)
     # WHEN the erasure is completed under a 2 GiB stage limit
     complete_erasure(home, Progress(quiet=True), Settings(duckdb_memory_limit="2GiB", duckdb_threads=1))
     # THEN the copy ran with half of it (and the stage's threads), and nothing is pending any more

@@ -223,19 +223,14 @@ def test_the_indicators_before_disclosure_control_never_share_a_published_files_
 
 def test_the_builds_settings_bound_the_export_and_the_marts_db(home, monkeypatch):
     # GIVEN a warehouse with a mart, and a build's settings that differ from the environment's
+    from helpers.warehouse import record_connections
+
     from core.settings import Settings
     from transform import export, martsdb
 
     _marts_warehouse(home, {"cohort": 3})
     settings = Settings(duckdb_memory_limit="123MiB", duckdb_threads=1)
-    opened: list[dict] = []
-    real_connect = duckdb.connect
-
-    def recording_connect(*args, **kwargs):  # the real connection, its configuration noted
-        opened.append(dict(kwargs.get("config") or {}))
-        return real_connect(*args, **kwargs)
-
-    monkeypatch.setattr(duckdb, "connect", recording_connect)
+    opened = record_connections(monkeypatch)
     # WHEN the marts are exported and copied into the marts-only database with them
     export.export_marts(home.warehouse, home.marts, ["cohort"], settings)
     martsdb.write_marts_db(home, ["cohort"], settings)
