@@ -6,6 +6,8 @@ mode of every file in it."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -50,8 +52,29 @@ def loose_umask() -> None:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """A fresh home (made by `sammen synth`), filled as `make demo` does from a login shell."""
-    home = Home.at(tmp_path_factory.mktemp("demo") / "home")
+    """A fresh home (made by `sammen synth`), filled as `make demo` does from a login shell.
+
+    Under pytest-xdist the workers share one: the first to need it builds it (40 s of CPU) in the
+    session's common temporary folder, under a lock, and records what the two commands printed;
+    the others wait for it and read that record. Tests only read the home (they copy it)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _demo_run(tmp_path_factory.mktemp("demo") / "home")
+    shared = tmp_path_factory.getbasetemp().parent  # the session's folder, above each worker's
+    record = shared / "demo_run.json"
+    with (shared / "demo_run.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not record.exists():
+            built = _demo_run(shared / "demo" / "home")
+            outputs = {name: [done.args, done.returncode, done.stdout, done.stderr]
+                       for name, done in (("synth", built.synth), ("run", built.run))}
+            record.write_text(json.dumps({"home": str(built.home.root), **outputs}))
+    saved = json.loads(record.read_text())
+    return DemoRun(Home.at(Path(saved["home"])), subprocess.CompletedProcess(*saved["synth"]),
+                   subprocess.CompletedProcess(*saved["run"]))
+
+
+def _demo_run(root: Path) -> DemoRun:
+    home = Home.at(root)
     env = {**os.environ, "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False", "DO_NOT_TRACK": "1"}
     synth = subprocess.run(
         [*sammen_command(), "synth", "--home", str(home.root), "--persons", str(DEMO_PERSONS), "--seed", "11"],
@@ -119,6 +142,11 @@ LONGEST_FIRST = (
     "test_publishing_release_scenarios.py",
     "test_dags_run.py",
     "test_run_ledger.py",
+    "test_transform_build.py",
+    "test_sammen_run_output.py",
+    "test_transform_query_concurrency.py",
+    "test_pipeline_nothing_new.py",
+    "test_transform_postgres.py",
 )
 
 
