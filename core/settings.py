@@ -48,7 +48,12 @@ def _machine_memory() -> int:
 
 def default_memory_limit() -> str:
     """DuckDB `memory_limit` when SAMMEN_DUCKDB_MEMORY_LIMIT is not set: min(6 GiB, RAM / 2)."""
-    return f"{min(DEFAULT_MEMORY_LIMIT_CAP, _machine_memory() // 2) // 1024**2}MiB"
+    return _mib(min(DEFAULT_MEMORY_LIMIT_CAP, _machine_memory() // 2))
+
+
+def _mib(size: int) -> str:
+    """A DuckDB memory_limit in whole MiB."""
+    return f"{size // 2**20}MiB"
 
 
 # Every setting's environment variable (an empty variable counts as unset).
@@ -153,7 +158,7 @@ class Settings(BaseModel):
         3.3 and 6.3 GiB), and it runs in a process that may still hold what the build's DuckDB
         freed (`sammen transform` peaked at 8.1 GiB with the whole limit, docs/benchmarks.md)."""
         limit = _bytes(self.duckdb_memory_limit)
-        return f"{min(limit, max(limit // 2, REWRITE_MEMORY_FLOOR)) // 2**20}MiB"
+        return _mib(min(limit, max(limit // 2, REWRITE_MEMORY_FLOOR)))
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with the non-None values of `changes` applied (validated again)."""

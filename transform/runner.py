@@ -23,6 +23,7 @@ from core.home import Home
 from core.settings import DBT_PROJECT_DIR, INDICATOR_CATALOGUE
 
 DBT_LOG_LEVEL_FILE = "info"
+DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")  # dbt's --log-level-file choices
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 _DBT_LOCK = threading.Lock()  # dbt's in-process runner and os.environ are process-wide
 
@@ -60,7 +61,7 @@ def invoke(
         # dbt.log at INFO (nodes, their results and errors) unless dbt's own DBT_LOG_LEVEL_FILE
         # says otherwise: dbt's default, DEBUG, writes every statement and event, 2 s of CPU per
         # build at 400 persons in the logging alone
-        "--log-level-file", os.environ.get("DBT_LOG_LEVEL_FILE") or DBT_LOG_LEVEL_FILE,
+        "--log-level-file", log_level_file(),
         "--vars", json.dumps({"indicators": catalogue_ids(), **variables}),
         "--quiet",
         "--no-use-colors",
@@ -78,6 +79,16 @@ def invoke(
     if failures or not result.success:
         raise TransformError(_failure_text(command[0], failures, result.exception))
     return nodes
+
+
+def log_level_file() -> str:
+    """dbt.log's level: dbt's own variable DBT_LOG_LEVEL_FILE when set, else INFO. Checked here:
+    dbt's refusal of a wrong value reaches the user with the values blanked out (its message is
+    passed through `dbt_message_without_values`)."""
+    level = os.environ.get("DBT_LOG_LEVEL_FILE") or DBT_LOG_LEVEL_FILE
+    if level not in DBT_LOG_LEVELS:
+        raise TransformError(f"DBT_LOG_LEVEL_FILE must be one of {', '.join(DBT_LOG_LEVELS)}, not {level!r}")
+    return level
 
 
 def catalogue_ids() -> list[str]:

@@ -39,9 +39,12 @@ def built(tmp_path_factory) -> tuple[Home, object]:
 
 def test_full_build_runs_models_data_tests_and_unit_tests(built):
     # GIVEN a fresh warehouse WHEN built THEN it is a full build with models and tests run
-    _, result = built
+    home, result = built
     assert not result.nightly
     assert result.models >= 20 and result.tests >= 100
+    # AND dbt.log holds the nodes at INFO, not every statement at DEBUG (transform.runner)
+    log = (home.warehouse_dir / "dbt_logs" / "dbt.log").read_text()
+    assert "[info ]" in log and "[debug]" not in log
 
 
 def test_every_mart_column_is_described_in_the_published_docs(built):

@@ -92,3 +92,18 @@ def test_only_staging_models_read_sources_so_the_cutoff_applies_everywhere():
     models = DBT_PROJECT_DIR / "models"
     readers = [p.relative_to(models) for p in models.rglob("*.sql") if "source(" in p.read_text()]
     assert readers and all(path.parts[0] == "staging" for path in readers), readers
+
+
+def test_dbt_log_level_is_info_unless_dbts_own_variable_says_otherwise(monkeypatch):
+    import pytest
+
+    from transform.runner import TransformError, log_level_file
+
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    assert log_level_file() == "info"
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert log_level_file() == "debug"
+    # a wrong value is named with the choices (dbt's own refusal arrives with the values blanked)
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "verbose")
+    with pytest.raises(TransformError, match=r"DBT_LOG_LEVEL_FILE must be one of debug, info, warn, error, none, not 'verbose'"):
+        log_level_file()
